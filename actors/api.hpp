@@ -1,0 +1,40 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <caf/actor.hpp>
+#include <caf/expected.hpp>
+#include <caf/fwd.hpp>
+
+#include "actors/messages.hpp"
+
+namespace tidewire::api {
+
+// Asynchronous request/reply calls into the actor system for code outside it
+// (the HTTP API). Each call spawns a short-lived actor that asks the
+// directory and the channel, then calls `done` exactly once, on a CAF worker
+// thread: callers post the result to their own strand. Errors are made by
+// tidewire::make_error (see actors/errors.hpp).
+
+void publish(caf::actor_system& sys, const caf::actor& directory,
+             std::string channel, std::string data_json,
+             std::function<void(caf::expected<publish_ack>)> done);
+
+void list_channels(
+  caf::actor_system& sys, const caf::actor& directory,
+  std::function<void(caf::expected<std::vector<channel_info>>)> done);
+
+// Updates with seq > since, oldest first, at most `limit`.
+void history(caf::actor_system& sys, const caf::actor& directory,
+             std::string channel, uint64_t since, uint32_t limit,
+             std::function<void(caf::expected<history_page>)> done);
+
+// The document of a state channel; error unknown_channel for a stream channel.
+void state(caf::actor_system& sys, const caf::actor& directory,
+           std::string channel,
+           std::function<void(caf::expected<state_doc>)> done);
+
+} // namespace tidewire::api

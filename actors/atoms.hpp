@@ -1,0 +1,42 @@
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <caf/atom.hpp>
+#include <caf/allowed_unsafe_message_type.hpp>
+
+namespace tidewire {
+
+// An encoded server-to-client message (one JSON text frame). Encoded once per
+// update by the channel actor and shared, immutable, by every subscriber.
+using frame = std::shared_ptr<const std::string>;
+
+// CAF 0.17 atoms (at most 10 characters). The predefined caf:: atoms
+// (get, publish, subscribe, ping, ok, ...) are used where they fit.
+using caf::get_atom;
+using caf::ok_atom;
+using caf::publish_atom;
+using caf::subscribe_atom;
+using unsubscribe_atom = caf::atom_constant<caf::atom("unsub")>;
+using deliver_atom = caf::atom_constant<caf::atom("deliver")>;
+using written_atom = caf::atom_constant<caf::atom("written")>;
+using closed_atom = caf::atom_constant<caf::atom("closed")>;
+using reply_atom = caf::atom_constant<caf::atom("reply")>;
+using info_atom = caf::atom_constant<caf::atom("info")>;
+using list_atom = caf::atom_constant<caf::atom("list")>;
+using history_atom = caf::atom_constant<caf::atom("history")>;
+using state_atom = caf::atom_constant<caf::atom("state")>;
+using open_atom = caf::atom_constant<caf::atom("open")>;
+using append_atom = caf::atom_constant<caf::atom("append")>;
+using read_atom = caf::atom_constant<caf::atom("read")>;
+using trim_atom = caf::atom_constant<caf::atom("trim")>;
+using tick_atom = caf::atom_constant<caf::atom("tick")>;
+using flush_atom = caf::atom_constant<caf::atom("flush")>;
+using catchup_atom = caf::atom_constant<caf::atom("catchup")>;
+using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
+
+} // namespace tidewire
+
+// Frames only ever travel between actors of one process.
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tidewire::frame)

@@ -1,0 +1,59 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace tidewire {
+
+// A declared channel pattern: `name` is an exact channel name or a prefix
+// pattern ending in `*` (`positions.*`). Declared first wins.
+struct channel_decl {
+  std::string pattern;
+  std::string kind = "stream"; // "stream" or "state"
+  uint64_t retention_count = 100'000;
+  std::chrono::milliseconds retention_age = std::chrono::hours(24);
+};
+
+// Limits and sizes of the channel actors; defaults documented in
+// docs/operations.md.
+struct channel_limits {
+  size_t ring_size = 4096;       // recent updates kept in memory per channel
+  size_t catchup_limit = 100;    // updates sent on a `recovered: false` stream resume
+  size_t read_chunk = 512;       // records per store read during a catch-up
+  size_t max_batch = 256;        // publishes group-committed in one WriteBatch
+};
+
+struct session_limits {
+  uint64_t queue_bytes = 4 * 1024 * 1024; // outbound bytes before close 1013
+  size_t max_batch_frames = 64;           // frames batched into one WS message
+  uint32_t heartbeat_ms = 15'000;
+  uint32_t reconnect_base_ms = 500;
+  uint32_t reconnect_max_ms = 15'000;
+};
+
+struct source_settings {
+  bool enabled = true;
+  std::map<std::string, std::chrono::milliseconds> intervals = {
+    {"dashboard", std::chrono::milliseconds(1000)},
+    {"trades", std::chrono::milliseconds(500)},
+    {"positions", std::chrono::milliseconds(1000)},
+    {"performance", std::chrono::milliseconds(2000)},
+    {"alerts", std::chrono::milliseconds(5000)},
+  };
+  uint64_t seed = 0; // 0: seeded from the clock
+};
+
+// The five demo channels, declared whether or not the simulator runs.
+std::vector<channel_decl> default_channel_decls();
+
+// The declaration matching `name`, or nullptr.
+const channel_decl* find_decl(const std::vector<channel_decl>& decls,
+                              const std::string& name);
+
+// True for names matching ^[A-Za-z0-9_.:-]{1,128}$.
+bool valid_channel_name(const std::string& name);
+
+} // namespace tidewire

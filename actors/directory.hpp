@@ -1,0 +1,30 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <caf/actor.hpp>
+#include <caf/fwd.hpp>
+
+#include "actors/config.hpp"
+
+namespace tidewire {
+
+struct directory_config {
+  std::vector<channel_decl> decls;
+  channel_limits limits;
+  // Storage actors (actors/store.hpp); invalid handles mean durability=none:
+  // channels keep their history in memory only and start a new epoch per run.
+  caf::actor store_writer;
+  caf::actor store_reader;
+};
+
+// Spawns the directory: maps channel names to channel actors, spawning a
+// channel on first use when its name matches a declared pattern. At start it
+// spawns every exactly-declared channel and every channel found in the store.
+//   (get_atom, std::string name) -> caf::actor
+//        errors: invalid_channel (bad name), unknown_channel (no pattern)
+//   (list_atom) -> std::vector<channel_info>   ordered by name
+caf::actor spawn_directory(caf::actor_system& sys, directory_config cfg);
+
+} // namespace tidewire

@@ -1,0 +1,30 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "actors/atoms.hpp"
+#include "actors/config.hpp"
+#include "storage/record.hpp"
+
+// Encoders of the server-to-client messages of protocol v1 (JSON
+// subprotocol). `id_json` is a request id as JSON text, "" for none; `*_json`
+// arguments are already valid JSON text and are embedded as values.
+namespace tidewire::frames {
+
+frame welcome(const std::string& node, const std::string& session,
+              const session_limits& limits);
+frame subscribed(const std::string& channel, const std::string& kind,
+                 const std::string& epoch, uint64_t seq, bool recovered,
+                 const std::string& id_json);
+frame update(const std::string& channel, const storage::record& rec);
+frame snapshot(const std::string& channel, uint64_t seq,
+               const std::string& epoch, const std::string& data_json);
+frame unsubscribed(const std::string& channel, const std::string& id_json);
+frame published(const std::string& channel, uint64_t seq,
+                const std::string& epoch, const std::string& id_json);
+frame pong(const std::string& id_json);
+frame error(const std::string& code, const std::string& message,
+            const std::string& id_json);
+
+} // namespace tidewire::frames

@@ -1,0 +1,121 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <caf/meta/type_name.hpp>
+
+#include "storage/record.hpp"
+
+namespace tidewire {
+
+// A client's `subscribe`, validated by net/. `id_json` is the request's `id`
+// as JSON text ("" when absent), echoed verbatim in the reply.
+struct subscribe_request {
+  std::string channel;
+  std::optional<uint64_t> since;
+  std::optional<std::string> epoch;
+  std::string id_json;
+};
+
+struct unsubscribe_request {
+  std::string channel;
+  std::string id_json;
+};
+
+// `data_json` is compact, valid JSON text (net/ parsed and re-serialised it).
+struct publish_request {
+  std::string channel;
+  std::string data_json;
+  std::string id_json;
+};
+
+struct publish_ack {
+  std::string channel;
+  uint64_t seq = 0;
+  std::string epoch;
+};
+
+struct channel_info {
+  std::string name;
+  std::string kind;
+  std::string epoch;
+  uint64_t head = 0;
+  uint64_t first = 1;
+  int64_t last_ts = 0;
+  uint64_t subscribers = 0;
+};
+
+struct history_page {
+  std::string channel;
+  std::string epoch;
+  uint64_t head = 0;
+  uint64_t first = 1;
+  std::vector<storage::record> updates;
+};
+
+struct state_doc {
+  std::string channel;
+  std::string epoch;
+  uint64_t seq = 0;
+  std::string data_json;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, subscribe_request& x) {
+  return f(caf::meta::type_name("subscribe_request"), x.channel, x.since,
+           x.epoch, x.id_json);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, unsubscribe_request& x) {
+  return f(caf::meta::type_name("unsubscribe_request"), x.channel, x.id_json);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, publish_request& x) {
+  return f(caf::meta::type_name("publish_request"), x.channel, x.data_json,
+           x.id_json);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, publish_ack& x) {
+  return f(caf::meta::type_name("publish_ack"), x.channel, x.seq, x.epoch);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, channel_info& x) {
+  return f(caf::meta::type_name("channel_info"), x.name, x.kind, x.epoch,
+           x.head, x.first, x.last_ts, x.subscribers);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, history_page& x) {
+  return f(caf::meta::type_name("history_page"), x.channel, x.epoch, x.head,
+           x.first, x.updates);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, state_doc& x) {
+  return f(caf::meta::type_name("state_doc"), x.channel, x.epoch, x.seq,
+           x.data_json);
+}
+
+} // namespace tidewire
+
+namespace tidewire::storage {
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, record& x) {
+  return f(caf::meta::type_name("record"), x.seq, x.ts, x.data);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, channel_meta& x) {
+  return f(caf::meta::type_name("channel_meta"), x.id, x.name, x.kind,
+           x.epoch, x.head, x.first, x.last_ts, x.state);
+}
+
+} // namespace tidewire::storage

@@ -1,0 +1,34 @@
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <caf/actor.hpp>
+#include <caf/fwd.hpp>
+
+#include "actors/client_link.hpp"
+#include "actors/config.hpp"
+
+namespace tidewire {
+
+struct session_identity {
+  std::string node;    // the node's name, sent in `welcome`
+  std::string session; // unique per connection, sent in `welcome`
+};
+
+// Spawns the actor of one client connection. It sends `welcome` through
+// `link` first, then serves:
+//   subscribe_request, unsubscribe_request, publish_request  (from net/)
+//   (reply_atom, frame)    a frame net/ encoded itself (pong, errors)
+//   (written_atom)         the link finished writing the last batch
+//   (closed_atom)          the connection is gone; the actor quits
+//   (deliver_atom, uint64_t sub_id, std::vector<frame>, uint64_t last_seq)
+//                          frames from a channel actor
+// When its outbound bytes (queued + in flight) pass limits.queue_bytes the
+// client is a slow consumer: the link is closed with 1013 and the actor quits.
+caf::actor spawn_session(caf::actor_system& sys, const session_limits& limits,
+                         session_identity identity,
+                         std::shared_ptr<client_link> link,
+                         caf::actor directory);
+
+} // namespace tidewire

@@ -1,0 +1,34 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <msgpack.hpp>
+
+namespace tidewire::storage {
+
+// One update of one channel as stored. `data` is the update's JSON text
+// exactly as it is sent to clients, so a catch-up never re-serialises it.
+// Map-based so fields can be added without breaking stored records.
+struct record {
+  uint64_t seq = 0;
+  int64_t ts = 0; // acceptance time, ms since the Unix epoch
+  std::string data;
+  MSGPACK_DEFINE_MAP(seq, ts, data);
+};
+
+// Per-channel metadata, stored beside the channel's records and rewritten in
+// the same WriteBatch as every append, so it never disagrees with them.
+struct channel_meta {
+  uint32_t id = 0;      // key prefix of the channel's records
+  std::string name;
+  std::string kind;     // "stream" or "state"
+  std::string epoch;    // names one continuous history; new when history is lost
+  uint64_t head = 0;    // last assigned seq, 0 before the first update
+  uint64_t first = 1;   // first retained seq; head + 1 when nothing is retained
+  int64_t last_ts = 0;  // ts of the update at head
+  std::string state;    // state channels: the document at head, JSON text
+  MSGPACK_DEFINE_MAP(id, name, kind, epoch, head, first, last_ts, state);
+};
+
+} // namespace tidewire::storage

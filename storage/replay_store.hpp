@@ -1,0 +1,109 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <rocksdb/status.h>
+
+#include "storage/record.hpp"
+
+namespace rocksdb {
+class DB;
+class ColumnFamilyHandle;
+} // namespace rocksdb
+
+namespace tidewire::storage {
+
+enum class durability {
+  none, // nothing is written: the node keeps history in memory only
+  wal,  // RocksDB WAL without fsync: survives a process crash, not power loss
+  sync, // fsync before an append returns: survives power loss
+};
+
+struct open_options {
+  std::string path;
+  durability mode = durability::wal;
+  // Read-only inspection of a store another process may be writing (the
+  // replay tool). Opened as a RocksDB secondary instance whose own files live
+  // in `secondary_path`; never takes the writer's lock.
+  bool read_only = false;
+  std::string secondary_path;
+};
+
+// The on-disk format version this build writes. A store with a newer version
+// is refused at open.
+inline constexpr uint32_t format_version = 1;
+
+// The replay store: one RocksDB instance per node holding every channel's
+// history (`channel id | big-endian seq` -> msgpack record) and metadata.
+//
+// Thread-safety: all members may be called from any thread (RocksDB is
+// thread-safe); the node calls writes from one storage actor only.
+// Nothing here throws; every failure is a rocksdb::Status.
+class replay_store {
+public:
+  // Opens (creating when absent and not read_only) the store at `opts.path`.
+  // Refuses, with a Status whose message names the reason, a directory that
+  // is not writable, is held by another node (the RocksDB LOCK), is not a
+  // tidewire store, or has a newer format_version.
+  [[nodiscard]] static rocksdb::Status
+  open(const open_options& opts, std::unique_ptr<replay_store>* out);
+
+  ~replay_store();
+  replay_store(const replay_store&) = delete;
+  replay_store& operator=(const replay_store&) = delete;
+
+  // Random id of this store, fixed at creation. Epochs are derived from it,
+  // so a wiped store yields new epochs.
+  const std::string& store_id() const;
+
+  // Loads the metadata of `name`; Status::NotFound when the channel has none.
+  [[nodiscard]] rocksdb::Status load_meta(const std::string& name,
+                                          channel_meta* out) const;
+
+  // Creates metadata for a new channel (new id, new random epoch, head 0)
+  // and persists it.
+  [[nodiscard]] rocksdb::Status create_channel(const std::string& name,
+                                               const std::string& kind,
+                                               channel_meta* out);
+
+  // Every channel's metadata, ordered by name.
+  [[nodiscard]] rocksdb::Status
+  list_channels(std::vector<channel_meta>* out) const;
+
+  // Appends `records` (consecutive seqs following the stored head) and
+  // replaces the metadata with `meta` in one WriteBatch, written per the
+  // store's durability mode (sync: fsync'ed before returning).
+  [[nodiscard]] rocksdb::Status append(const channel_meta& meta,
+                                       const std::vector<record>& records);
+
+  // Reads records of channel `id` with from <= seq <= to, in seq order, at
+  // most `limit` of them. Missing seqs (trimmed) are simply absent.
+  [[nodiscard]] rocksdb::Status read(uint32_t id, uint64_t from, uint64_t to,
+                                     size_t limit,
+                                     std::vector<record>* out) const;
+
+  // Deletes, with one range delete, every record older than what retention
+  // keeps: at most `max_count` records, none older than `now_ms - max_age`.
+  // Updates meta->first (and persists meta) when anything was trimmed.
+  [[nodiscard]] rocksdb::Status trim(channel_meta* meta, uint64_t max_count,
+                                     std::chrono::milliseconds max_age,
+                                     int64_t now_ms);
+
+  // For a secondary (read-only) instance: catches up with the writer's
+  // latest changes. A no-op Status::OK for a primary.
+  [[nodiscard]] rocksdb::Status refresh();
+
+  // The underlying database, for tools that verify the raw key space.
+  rocksdb::DB* raw_db() const;
+
+private:
+  replay_store() = default;
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+} // namespace tidewire::storage
