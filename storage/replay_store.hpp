@@ -100,6 +100,15 @@ public:
   // The underlying database, for tools that verify the raw key space.
   rocksdb::DB* raw_db() const;
 
+  // Added: the column families behind raw_db(), which a tool needs to read
+  // (or a test to damage) the raw key space; keys are laid out as described
+  // in storage/keys.hpp. Owned by the store, valid while it is open.
+  rocksdb::ColumnFamilyHandle* records_cf() const;
+  rocksdb::ColumnFamilyHandle* meta_cf() const;
+
+  // Added: true when opened with open_options::read_only (a secondary).
+  bool read_only() const;
+
 private:
   replay_store() = default;
   struct impl;

@@ -1,0 +1,253 @@
+// replay_store reads and writes. Opening and closing are in open_store.cpp,
+// the key layout in keys.hpp, value encoding in codec.cpp.
+
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
+#include "storage/codec.hpp"
+#include "storage/keys.hpp"
+#include "storage/random_hex.hpp"
+#include "storage/replay_store_impl.hpp"
+
+namespace tidewire::storage {
+
+namespace {
+
+// An epoch is the first 8 hex chars of the store id plus 8 random bytes:
+// distinct across channels, across stores, and across a wiped and
+// re-created store (new store id).
+constexpr size_t epoch_store_prefix = 8;
+constexpr size_t epoch_random_bytes = 8;
+
+rocksdb::Status read_only_error() {
+  return rocksdb::Status::NotSupported("the store is open read-only");
+}
+
+std::string describe_key(uint32_t id, uint64_t seq) {
+  return "record " + std::to_string(id) + "/" + std::to_string(seq);
+}
+
+} // namespace
+
+const std::string& replay_store::store_id() const {
+  return impl_->store_id;
+}
+
+rocksdb::DB* replay_store::raw_db() const {
+  return impl_->db.get();
+}
+
+rocksdb::ColumnFamilyHandle* replay_store::records_cf() const {
+  return impl_->records;
+}
+
+rocksdb::ColumnFamilyHandle* replay_store::meta_cf() const {
+  return impl_->meta;
+}
+
+bool replay_store::read_only() const {
+  return impl_->opts.read_only;
+}
+
+rocksdb::Status replay_store::load_meta(const std::string& name,
+                                        channel_meta* out) const {
+  std::string value;
+  auto key = keys::channel_key(name);
+  auto s = impl_->db->Get(rocksdb::ReadOptions{}, impl_->meta, key, &value);
+  if (!s.ok())
+    return s;
+  return codec::decode(value, out, key);
+}
+
+rocksdb::Status replay_store::create_channel(const std::string& name,
+                                             const std::string& kind,
+                                             channel_meta* out) {
+  if (read_only())
+    return read_only_error();
+  auto& d = *impl_;
+  // One id allocation at a time; the lock also orders the "exists" check
+  // before the write, so two creators of one name cannot both succeed.
+  std::lock_guard<std::mutex> guard{d.create_mutex};
+  channel_meta existing;
+  auto s = load_meta(name, &existing);
+  if (s.ok())
+    return rocksdb::Status::InvalidArgument("channel " + name
+                                            + " already exists");
+  if (!s.IsNotFound())
+    return s;
+  if (d.next_id == UINT32_MAX)
+    return rocksdb::Status::NotSupported("no channel ids left");
+  channel_meta meta;
+  meta.id = d.next_id;
+  meta.name = name;
+  meta.kind = kind;
+  meta.epoch = d.store_id.substr(0, epoch_store_prefix)
+               + random_hex(epoch_random_bytes);
+  meta.head = 0;
+  meta.first = 1;
+  rocksdb::WriteBatch batch;
+  s = batch.Put(d.meta, keys::channel_key(name), codec::encode(meta));
+  if (s.ok())
+    s = batch.Put(d.meta, std::string{keys::next_id},
+                  codec::encode_uint(uint64_t{meta.id} + 1));
+  if (s.ok())
+    s = d.db->Write(d.write_opts, &batch);
+  if (!s.ok())
+    return s;
+  d.next_id = meta.id + 1;
+  *out = std::move(meta);
+  return rocksdb::Status::OK();
+}
+
+rocksdb::Status
+replay_store::list_channels(std::vector<channel_meta>* out) const {
+  out->clear();
+  const std::string prefix{keys::channel_prefix};
+  std::unique_ptr<rocksdb::Iterator> it{
+    impl_->db->NewIterator(rocksdb::ReadOptions{}, impl_->meta)};
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);
+       it->Next()) {
+    channel_meta meta;
+    auto s = codec::decode(it->value(), &meta, it->key().ToString());
+    if (!s.ok())
+      return s;
+    out->push_back(std::move(meta));
+  }
+  return it->status();
+}
+
+rocksdb::Status replay_store::append(const channel_meta& meta,
+                                     const std::vector<record>& records) {
+  if (read_only())
+    return read_only_error();
+  // Cheap consistency checks on what the caller hands in; the stored head is
+  // not re-read (the channel actor is the only writer of its channel).
+  for (size_t i = 0; i < records.size(); ++i)
+    if (records[i].seq != records.front().seq + i)
+      return rocksdb::Status::InvalidArgument("append to " + meta.name
+                                              + ": seqs are not consecutive");
+  if (!records.empty() && records.back().seq != meta.head)
+    return rocksdb::Status::InvalidArgument("append to " + meta.name
+                                            + ": meta.head is not the last seq");
+  auto& d = *impl_;
+  rocksdb::WriteBatch batch;
+  rocksdb::Status s;
+  for (const auto& rec : records) {
+    s = batch.Put(d.records, keys::record_key(meta.id, rec.seq),
+                  codec::encode(rec));
+    if (!s.ok())
+      return s;
+  }
+  s = batch.Put(d.meta, keys::channel_key(meta.name), codec::encode(meta));
+  if (!s.ok())
+    return s;
+  return d.db->Write(d.write_opts, &batch);
+}
+
+rocksdb::Status replay_store::read(uint32_t id, uint64_t from, uint64_t to,
+                                   size_t limit,
+                                   std::vector<record>* out) const {
+  out->clear();
+  if (from > to || limit == 0)
+    return rocksdb::Status::OK();
+  const auto lower = keys::record_key(id, from);
+  // Exclusive upper bound: (id, to + 1), or the next channel's first key when
+  // `to` is the largest seq. Past the last id the loop's check stops us.
+  std::string upper;
+  if (to < UINT64_MAX)
+    upper = keys::record_key(id, to + 1);
+  else if (id < UINT32_MAX)
+    upper = keys::record_key(id + 1, 0);
+  rocksdb::Slice upper_slice{upper};
+  rocksdb::ReadOptions ro;
+  if (!upper.empty())
+    ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it{
+    impl_->db->NewIterator(ro, impl_->records)};
+  for (it->Seek(lower); it->Valid() && out->size() < limit; it->Next()) {
+    uint32_t key_id = 0;
+    uint64_t seq = 0;
+    if (!keys::parse_record_key(it->key().ToStringView(), &key_id, &seq))
+      return rocksdb::Status::Corruption("record key of wrong size in channel "
+                                         + std::to_string(id));
+    if (key_id != id || seq > to)
+      break;
+    record rec;
+    auto what = describe_key(id, seq);
+    auto s = codec::decode(it->value(), &rec, what);
+    if (!s.ok())
+      return s;
+    if (rec.seq != seq)
+      return rocksdb::Status::Corruption(what, "seq in value differs from key");
+    out->push_back(std::move(rec));
+  }
+  return it->status();
+}
+
+rocksdb::Status replay_store::trim(channel_meta* meta, uint64_t max_count,
+                                   std::chrono::milliseconds max_age,
+                                   int64_t now_ms) {
+  if (read_only())
+    return read_only_error();
+  if (meta->first > meta->head)
+    return rocksdb::Status::OK(); // nothing retained
+  uint64_t new_first = meta->first;
+  if (max_count > 0 && meta->head - meta->first + 1 > max_count)
+    new_first = meta->head - max_count + 1;
+  if (max_age.count() > 0 && new_first <= meta->head) {
+    const int64_t cutoff = now_ms - max_age.count();
+    if (meta->last_ts < cutoff) {
+      new_first = meta->head + 1; // even the newest is too old
+    } else {
+      // ts is nondecreasing in seq: walk from the oldest kept record to the
+      // first young enough. The walk costs what is about to be trimmed, so
+      // regular trims stay cheap.
+      std::vector<record> chunk;
+      bool found = false;
+      while (!found && new_first <= meta->head) {
+        auto s = read(meta->id, new_first, meta->head, 256, &chunk);
+        if (!s.ok())
+          return s;
+        if (chunk.empty()) {
+          new_first = meta->head + 1;
+          break;
+        }
+        for (const auto& rec : chunk) {
+          if (rec.ts >= cutoff) {
+            new_first = rec.seq;
+            found = true;
+            break;
+          }
+          new_first = rec.seq + 1;
+        }
+      }
+    }
+  }
+  if (new_first <= meta->first)
+    return rocksdb::Status::OK();
+  auto& d = *impl_;
+  channel_meta updated = *meta;
+  updated.first = new_first;
+  rocksdb::WriteBatch batch;
+  // From seq 0, not from meta->first: also sweeps anything a crash between
+  // an older trim's decision and its write could have left behind.
+  auto s = batch.DeleteRange(d.records, keys::record_key(meta->id, 0),
+                             keys::record_key(meta->id, new_first));
+  if (s.ok())
+    s = batch.Put(d.meta, keys::channel_key(meta->name),
+                  codec::encode(updated));
+  if (s.ok())
+    s = d.db->Write(d.write_opts, &batch);
+  if (!s.ok())
+    return s;
+  meta->first = new_first;
+  return rocksdb::Status::OK();
+}
+
+rocksdb::Status replay_store::refresh() {
+  if (!read_only())
+    return rocksdb::Status::OK();
+  return impl_->db->TryCatchUpWithPrimary();
+}
+
+} // namespace tidewire::storage

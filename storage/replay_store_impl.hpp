@@ -1,0 +1,48 @@
+#pragma once
+
+// Private state of replay_store, shared by its translation units
+// (open_store.cpp opens, replay_store.cpp reads and writes).
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <rocksdb/db.h>
+#include <rocksdb/options.h>
+
+#include "storage/replay_store.hpp"
+
+namespace tidewire::storage {
+
+// The state lives in a namespace-scope struct so the helpers of
+// open_store.cpp can take it; replay_store::impl itself is private.
+struct store_state {
+  open_options opts;
+  std::shared_ptr<rocksdb::Cache> cache;
+  // Every column family of the DB (RocksDB requires opening all of them);
+  // destroyed before `db` is closed.
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  std::unique_ptr<rocksdb::DB> db;
+  rocksdb::ColumnFamilyHandle* records = nullptr;
+  rocksdb::ColumnFamilyHandle* meta = nullptr;
+  rocksdb::WriteOptions write_opts;
+  std::string store_id;
+  // A secondary_path we created ourselves and remove on close.
+  std::string owned_secondary_dir;
+
+  // Serialises channel id allocation in create_channel().
+  std::mutex create_mutex;
+  uint32_t next_id = 1;
+
+  store_state() = default;
+  store_state(const store_state&) = delete;
+  store_state& operator=(const store_state&) = delete;
+  // Releases the handles, closes the DB, removes owned_secondary_dir.
+  ~store_state();
+};
+
+struct replay_store::impl : store_state {};
+
+} // namespace tidewire::storage
