@@ -1,0 +1,72 @@
+#include "actors/api.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
+
+#include "actors/atoms.hpp"
+#include "actors/errors.hpp"
+
+namespace tidewire::api {
+
+namespace {
+
+// An HTTP caller gives up after this; the channel may still commit the
+// publish, which the caller can see in the history.
+constexpr auto timeout = std::chrono::seconds(10);
+
+// Spawns a one-shot actor that resolves `channel` and sends it `xs...`,
+// handing the reply of type T (or the error) to `done`. The actor ends
+// when its last pending response has arrived.
+template <class T, class... Ts>
+void ask_channel(caf::actor_system& sys, const caf::actor& directory,
+                 std::string channel,
+                 std::function<void(caf::expected<T>)> done, Ts... xs) {
+  sys.spawn([directory, channel = std::move(channel), done = std::move(done),
+             xs...](caf::event_based_actor* self) {
+    self->request(directory, timeout, get_atom::value, channel)
+      .then(
+        [self, done, xs...](const caf::actor& target) {
+          self->request(target, timeout, xs...)
+            .then([done](T& result) { done(std::move(result)); },
+                  [done](caf::error& err) { done(std::move(err)); });
+        },
+        [done](caf::error& err) { done(std::move(err)); });
+  });
+}
+
+} // namespace
+
+void publish(caf::actor_system& sys, const caf::actor& directory,
+             std::string channel, std::string data_json,
+             std::function<void(caf::expected<publish_ack>)> done) {
+  ask_channel<publish_ack>(sys, directory, std::move(channel), std::move(done),
+                           publish_atom::value, std::move(data_json));
+}
+
+void list_channels(
+  caf::actor_system& sys, const caf::actor& directory,
+  std::function<void(caf::expected<std::vector<channel_info>>)> done) {
+  sys.spawn([directory, done = std::move(done)](caf::event_based_actor* self) {
+    self->request(directory, timeout, list_atom::value)
+      .then(
+        [done](std::vector<channel_info>& infos) { done(std::move(infos)); },
+        [done](caf::error& err) { done(std::move(err)); });
+  });
+}
+
+void history(caf::actor_system& sys, const caf::actor& directory,
+             std::string channel, uint64_t since, uint32_t limit,
+             std::function<void(caf::expected<history_page>)> done) {
+  ask_channel<history_page>(sys, directory, std::move(channel),
+                            std::move(done), history_atom::value, since,
+                            static_cast<uint64_t>(limit));
+}
+
+void state(caf::actor_system& sys, const caf::actor& directory,
+           std::string channel,
+           std::function<void(caf::expected<state_doc>)> done) {
+  ask_channel<state_doc>(sys, directory, std::move(channel), std::move(done),
+                         state_atom::value);
+}
+
+} // namespace tidewire::api

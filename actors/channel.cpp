@@ -1,0 +1,435 @@
+#include "actors/channel.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <deque>
+#include <map>
+#include <optional>
+#include <random>
+
+#include <caf/actor_system.hpp>
+#include <caf/response_promise.hpp>
+#include <caf/stateful_actor.hpp>
+#include <nlohmann/json.hpp>
+
+#include "actors/atoms.hpp"
+#include "actors/errors.hpp"
+#include "actors/frames.hpp"
+#include "actors/messages.hpp"
+#include "actors/update_ring.hpp"
+
+namespace tidewire {
+
+namespace {
+
+using json = nlohmann::json;
+using storage::channel_meta;
+using storage::record;
+
+// How often retention by age is enforced.
+constexpr auto trim_interval = std::chrono::seconds(60);
+
+int64_t wall_clock_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch())
+    .count();
+}
+
+// A memory-only channel has no stored epoch: each run is a new history.
+std::string fresh_epoch() {
+  std::random_device rd;
+  std::uniform_int_distribution<uint64_t> dist;
+  char buf[17];
+  snprintf(buf, sizeof buf, "%016llx",
+           static_cast<unsigned long long>(dist(rd) ^ wall_clock_ms()));
+  return std::string{"m"} + buf;
+}
+
+struct pending_publish {
+  std::string data_json;
+  caf::response_promise rp;
+};
+
+struct subscriber {
+  caf::actor session;
+  uint64_t sub_id = 0;
+  bool live = false;
+  uint64_t next = 0; // while catching up: the next seq this subscriber needs
+};
+
+struct channel_state {
+  static inline const char* name = "tidewire.channel";
+
+  channel_params params;
+  channel_meta meta; // reflects only committed (durable) updates
+  json doc;          // state channels: the document at meta.head
+  std::optional<update_ring> ring;
+  std::map<caf::actor_addr, subscriber> subs;
+  std::deque<pending_publish> pending;
+  bool busy = false; // an append or a trim is in flight
+  frame snapshot_frame;
+  uint64_t snapshot_seq = 0;
+
+  bool persistent() const {
+    return static_cast<bool>(params.store_writer);
+  }
+
+  bool is_state() const {
+    return params.decl.kind == "state";
+  }
+
+  // The oldest seq a resume can still be served from.
+  uint64_t first_available() const {
+    if (persistent())
+      return meta.first;
+    return ring->empty() ? meta.head + 1 : ring->first_seq();
+  }
+
+  frame snapshot() {
+    if (!snapshot_frame || snapshot_seq != meta.head) {
+      snapshot_frame = frames::snapshot(params.name, meta.head, meta.epoch,
+                                        doc.dump());
+      snapshot_seq = meta.head;
+    }
+    return snapshot_frame;
+  }
+};
+
+using channel_actor = caf::stateful_actor<channel_state>;
+
+void flush(channel_actor* self);
+void continue_catchup(channel_actor* self, caf::actor_addr addr,
+                      uint64_t sub_id);
+
+void deliver(channel_actor* self, const subscriber& sub,
+             std::vector<frame> frames, uint64_t last_seq) {
+  self->send(sub.session, deliver_atom::value, sub.sub_id, std::move(frames),
+             last_seq);
+}
+
+// Makes a durable batch visible: ring, fan-out, then the publishers' acks.
+void commit(channel_actor* self, channel_meta next, json next_doc,
+            const std::vector<record>& records,
+            std::vector<pending_publish>& batch) {
+  auto& st = self->state;
+  st.meta = std::move(next);
+  st.doc = std::move(next_doc);
+  std::vector<frame> encoded;
+  encoded.reserve(records.size());
+  for (auto& rec : records) {
+    encoded.push_back(frames::update(st.params.name, rec));
+    st.ring->push(rec, encoded.back());
+  }
+  for (auto& [addr, sub] : st.subs)
+    if (sub.live)
+      deliver(self, sub, encoded, st.meta.head);
+  for (size_t i = 0; i < batch.size(); ++i)
+    batch[i].rp.deliver(
+      publish_ack{st.params.name, records[i].seq, st.meta.epoch});
+}
+
+void trim(channel_actor* self) {
+  auto& st = self->state;
+  if (st.busy || !st.persistent())
+    return;
+  st.busy = true;
+  auto& decl = st.params.decl;
+  self
+    ->request(st.params.store_writer, caf::infinite, trim_atom::value, st.meta,
+              decl.retention_count,
+              static_cast<int64_t>(decl.retention_age.count()), wall_clock_ms())
+    .then(
+      [self](const channel_meta& trimmed) {
+        self->state.meta.first = trimmed.first;
+        self->state.busy = false;
+        flush(self);
+      },
+      [self](caf::error& err) {
+        // Retention is retried at the next interval; publishing goes on.
+        self->state.busy = false;
+        flush(self);
+      });
+}
+
+bool over_retention(const channel_state& st) {
+  auto count = st.meta.head + 1 - st.meta.first;
+  auto limit = st.params.decl.retention_count;
+  // Trim in steps of about 1% so a busy channel does not range-delete one
+  // record per publish.
+  return count > limit + limit / 100 + 1;
+}
+
+// Group commit: every publish queued while the previous write was in flight
+// goes into the next WriteBatch (at most limits.max_batch).
+void flush(channel_actor* self) {
+  auto& st = self->state;
+  if (st.busy || st.pending.empty())
+    return;
+  auto n = std::min(st.pending.size(), st.params.limits.max_batch);
+  auto batch = std::make_shared<std::vector<pending_publish>>();
+  batch->reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    batch->push_back(std::move(st.pending.front()));
+    st.pending.pop_front();
+  }
+  auto next = std::make_shared<channel_meta>(st.meta);
+  auto next_doc = std::make_shared<json>();
+  if (st.is_state())
+    *next_doc = st.doc;
+  auto records = std::make_shared<std::vector<record>>();
+  auto ts = std::max(wall_clock_ms(), st.meta.last_ts);
+  for (auto& p : *batch) {
+    ++next->head;
+    records->push_back(record{next->head, ts, p.data_json});
+    if (st.is_state())
+      next_doc->merge_patch(json::parse(p.data_json, nullptr, false));
+  }
+  next->last_ts = ts;
+  if (st.is_state())
+    next->state = next_doc->dump();
+  if (!st.persistent()) {
+    commit(self, std::move(*next), std::move(*next_doc), *records, *batch);
+    flush(self);
+    return;
+  }
+  st.busy = true;
+  self
+    ->request(st.params.store_writer, caf::infinite, append_atom::value, *next,
+              *records)
+    .then(
+      [self, next, next_doc, records, batch](ok_atom) {
+        self->state.busy = false;
+        commit(self, std::move(*next), std::move(*next_doc), *records, *batch);
+        if (over_retention(self->state))
+          trim(self);
+        flush(self);
+      },
+      [self, batch](caf::error& err) {
+        // Nothing of the batch is stored, so its seqs were never used.
+        self->state.busy = false;
+        for (auto& p : *batch)
+          p.rp.deliver(make_error(errc::internal, error_message(err)));
+        flush(self);
+      });
+}
+
+void subscribe(channel_actor* self, const caf::actor& session, uint64_t sub_id,
+               const subscribe_request& req) {
+  auto& st = self->state;
+  auto addr = session.address();
+  if (st.subs.count(addr) == 0)
+    self->monitor(session);
+  auto head = st.meta.head;
+  bool recovered = false;
+  if (req.since) {
+    bool same_epoch = !req.epoch || *req.epoch == st.meta.epoch;
+    recovered = same_epoch && *req.since <= head
+                && *req.since + 1 >= st.first_available();
+  }
+  subscriber sub{session, sub_id, true, 0};
+  std::vector<frame> out{frames::subscribed(st.params.name,
+                                            st.params.decl.kind, st.meta.epoch,
+                                            head, recovered, req.id_json)};
+  if (recovered) {
+    auto from = *req.since + 1;
+    if (from <= head && !st.ring->covers(from)) {
+      sub.live = false;
+      sub.next = from;
+    } else {
+      auto tail = st.ring->frames_from(from);
+      out.insert(out.end(), tail.begin(), tail.end());
+    }
+  } else if (st.is_state()) {
+    out.push_back(st.snapshot());
+  } else if (req.since && !st.ring->empty()) {
+    auto limit = st.params.limits.catchup_limit;
+    auto from = head >= limit ? head - limit + 1 : 1;
+    auto tail = st.ring->frames_from(std::max(from, st.ring->first_seq()));
+    out.insert(out.end(), tail.begin(), tail.end());
+  }
+  st.subs[addr] = sub;
+  deliver(self, sub, std::move(out), sub.live ? head : 0);
+  if (!sub.live)
+    continue_catchup(self, addr, sub_id);
+}
+
+// Sends a catching-up subscriber the next chunk from the store, or, once the
+// ring covers what is left, the ring's tail, and makes it live in the same
+// step.
+void continue_catchup(channel_actor* self, caf::actor_addr addr,
+                      uint64_t sub_id) {
+  auto& st = self->state;
+  auto it = st.subs.find(addr);
+  if (it == st.subs.end() || it->second.sub_id != sub_id || it->second.live)
+    return;
+  auto& sub = it->second;
+  if (sub.next > st.meta.head || st.ring->covers(sub.next)) {
+    sub.live = true;
+    auto tail = st.ring->frames_from(sub.next);
+    if (!tail.empty())
+      deliver(self, sub, std::move(tail), st.meta.head);
+    return;
+  }
+  auto chunk = st.params.limits.read_chunk;
+  auto to = st.ring->empty() ? st.meta.head : st.ring->first_seq() - 1;
+  to = std::min(to, sub.next + chunk - 1);
+  self
+    ->request(st.params.store_reader, caf::infinite, read_atom::value,
+              st.meta.id, sub.next, to, static_cast<uint64_t>(chunk))
+    .then(
+      [self, addr, sub_id](const std::vector<record>& records) {
+        auto& st = self->state;
+        auto it = st.subs.find(addr);
+        if (it == st.subs.end() || it->second.sub_id != sub_id)
+          return;
+        auto& sub = it->second;
+        if (records.empty()) {
+          // Trimmed while catching up: the client sees the gap and resumes,
+          // and then gets `recovered: false`.
+          sub.next = st.ring->empty() ? st.meta.head + 1 : st.ring->first_seq();
+        } else {
+          std::vector<frame> out;
+          out.reserve(records.size());
+          for (auto& rec : records)
+            out.push_back(frames::update(st.params.name, rec));
+          sub.next = records.back().seq + 1;
+          deliver(self, sub, std::move(out), records.back().seq);
+        }
+        continue_catchup(self, addr, sub_id);
+      },
+      [self, addr, sub_id](caf::error& err) {
+        auto& st = self->state;
+        auto it = st.subs.find(addr);
+        if (it == st.subs.end() || it->second.sub_id != sub_id)
+          return;
+        deliver(self, it->second,
+                {frames::error(error_code(err), error_message(err), {})}, 0);
+        st.subs.erase(it);
+      });
+}
+
+caf::result<history_page> history(channel_actor* self, uint64_t since,
+                                  uint64_t limit) {
+  auto& st = self->state;
+  history_page page{st.params.name, st.meta.epoch, st.meta.head,
+                    st.first_available(), {}};
+  auto from = std::max(since + 1, st.first_available());
+  if (from > st.meta.head || limit == 0)
+    return page;
+  if (st.ring->covers(from) || !st.persistent()) {
+    page.updates = st.ring->records_from(from, limit);
+    return page;
+  }
+  auto rp = self->make_response_promise();
+  self
+    ->request(st.params.store_reader, caf::infinite, read_atom::value,
+              st.meta.id, from, st.meta.head, limit)
+    .then(
+      [rp, page](std::vector<record>& records) mutable {
+        page.updates = std::move(records);
+        rp.deliver(std::move(page));
+      },
+      [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+  return rp;
+}
+
+// Restores head, epoch, state and the ring from the store before serving
+// anything: `await` holds back every other message until it is done.
+void restore(channel_actor* self) {
+  auto& st = self->state;
+  if (!st.persistent()) {
+    st.meta.name = st.params.name;
+    st.meta.kind = st.params.decl.kind;
+    st.meta.epoch = fresh_epoch();
+    st.doc = json::object();
+    return;
+  }
+  self
+    ->request(st.params.store_writer, caf::infinite, open_atom::value,
+              st.params.name, st.params.decl.kind)
+    .await(
+      [self](channel_meta& meta) {
+        auto& st = self->state;
+        st.meta = std::move(meta);
+        st.doc = st.meta.state.empty()
+                   ? json::object()
+                   : json::parse(st.meta.state, nullptr, false);
+        if (st.doc.is_discarded())
+          st.doc = json::object();
+        if (st.meta.head < st.meta.first)
+          return;
+        auto ring_size = static_cast<uint64_t>(st.params.limits.ring_size);
+        auto from = st.meta.head >= ring_size ? st.meta.head - ring_size + 1 : 1;
+        from = std::max(from, st.meta.first);
+        self
+          ->request(st.params.store_reader, caf::infinite, read_atom::value,
+                    st.meta.id, from, st.meta.head, ring_size)
+          .await(
+            [self](const std::vector<record>& records) {
+              for (auto& rec : records)
+                self->state.ring->push(
+                  rec, frames::update(self->state.params.name, rec));
+            },
+            [self](caf::error& err) { self->quit(err); });
+      },
+      [self](caf::error& err) { self->quit(err); });
+}
+
+caf::behavior channel_behavior(channel_actor* self, channel_params params) {
+  auto& st = self->state;
+  st.ring.emplace(params.limits.ring_size);
+  st.params = std::move(params);
+  restore(self);
+  self->set_down_handler([self](const caf::down_msg& dm) {
+    self->state.subs.erase(dm.source);
+  });
+  if (st.persistent())
+    self->delayed_send(self, trim_interval, tick_atom::value);
+  return {
+    [self](publish_atom, std::string& data_json) {
+      auto rp = self->make_response_promise();
+      self->state.pending.push_back({std::move(data_json), rp});
+      flush(self);
+      return rp;
+    },
+    [self](subscribe_atom, const caf::actor& session, uint64_t sub_id,
+           const subscribe_request& req) {
+      subscribe(self, session, sub_id, req);
+    },
+    [self](unsubscribe_atom, const caf::actor& session) {
+      auto& subs = self->state.subs;
+      if (subs.erase(session.address()) > 0)
+        self->demonitor(session);
+    },
+    [self](info_atom) {
+      auto& st = self->state;
+      return channel_info{st.params.name,   st.params.decl.kind,
+                          st.meta.epoch,    st.meta.head,
+                          st.first_available(), st.meta.last_ts,
+                          st.subs.size()};
+    },
+    [self](history_atom, uint64_t since, uint64_t limit) {
+      return history(self, since, limit);
+    },
+    [self](state_atom) -> caf::result<state_doc> {
+      auto& st = self->state;
+      if (!st.is_state())
+        return make_error(errc::unknown_channel,
+                          st.params.name + " is a stream channel");
+      return state_doc{st.params.name, st.meta.epoch, st.meta.head,
+                       st.doc.dump()};
+    },
+    [self](tick_atom) {
+      trim(self);
+      self->delayed_send(self, trim_interval, tick_atom::value);
+    },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_channel(caf::actor_system& sys, channel_params params) {
+  return sys.spawn(channel_behavior, std::move(params));
+}
+
+} // namespace tidewire

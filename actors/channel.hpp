@@ -1,0 +1,39 @@
+#pragma once
+
+#include <string>
+
+#include <caf/actor.hpp>
+#include <caf/fwd.hpp>
+
+#include "actors/config.hpp"
+
+namespace tidewire {
+
+struct channel_params {
+  std::string name;
+  channel_decl decl;
+  channel_limits limits;
+  caf::actor store_writer; // invalid: memory only (durability=none)
+  caf::actor store_reader;
+};
+
+// Spawns the actor of one channel: the only place its seqs are assigned.
+//
+//   publish ──▶ pending ──(group commit: one WriteBatch)──▶ store writer
+//                                                              │ ok
+//        published acks ◀── ring + fan-out to live subscribers ◀┘
+//
+// Messages:
+//   (publish_atom, std::string data_json) -> publish_ack   once durable
+//   (subscribe_atom, caf::actor session, uint64_t sub_id, subscribe_request)
+//        sends the session (deliver_atom, sub_id, frames, last_seq) messages:
+//        `subscribed`, then the catch-up or snapshot, then live updates
+//   (unsubscribe_atom, caf::actor session)
+//   (info_atom) -> channel_info
+//   (history_atom, uint64_t since, uint64_t limit) -> history_page
+//   (state_atom) -> state_doc        error unknown_channel on a stream channel
+// Because the actor handles one message at a time, "send the catch-up, then
+// add to the live subscribers" is atomic: no update falls between the two.
+caf::actor spawn_channel(caf::actor_system& sys, channel_params params);
+
+} // namespace tidewire

@@ -1,0 +1,93 @@
+#include "actors/frames.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace tidewire::frames {
+
+using json = nlohmann::json;
+
+namespace {
+
+frame finish(json& msg, const std::string& id_json) {
+  if (!id_json.empty())
+    msg["id"] = json::parse(id_json, nullptr, false);
+  return std::make_shared<const std::string>(msg.dump());
+}
+
+// Embeds JSON text as a value. Inputs were validated when they entered the
+// node, so a parse failure here is a bug upstream: it is sent as null rather
+// than taking the node down.
+json embed(const std::string& json_text) {
+  auto value = json::parse(json_text, nullptr, false);
+  return value.is_discarded() ? json(nullptr) : value;
+}
+
+} // namespace
+
+frame welcome(const std::string& node, const std::string& session,
+              const session_limits& limits) {
+  json msg = {{"type", "welcome"},
+              {"node", node},
+              {"session", session},
+              {"protocol", 1},
+              {"heartbeat_ms", limits.heartbeat_ms},
+              {"reconnect",
+               {{"base_ms", limits.reconnect_base_ms},
+                {"max_ms", limits.reconnect_max_ms}}}};
+  return finish(msg, {});
+}
+
+frame subscribed(const std::string& channel, const std::string& kind,
+                 const std::string& epoch, uint64_t seq, bool recovered,
+                 const std::string& id_json) {
+  json msg = {{"type", "subscribed"}, {"channel", channel},
+              {"kind", kind},         {"epoch", epoch},
+              {"seq", seq},           {"recovered", recovered}};
+  return finish(msg, id_json);
+}
+
+frame update(const std::string& channel, const storage::record& rec) {
+  json msg = {{"type", "update"},
+              {"channel", channel},
+              {"seq", rec.seq},
+              {"ts", rec.ts},
+              {"data", embed(rec.data)}};
+  return finish(msg, {});
+}
+
+frame snapshot(const std::string& channel, uint64_t seq,
+               const std::string& epoch, const std::string& data_json) {
+  json msg = {{"type", "snapshot"},
+              {"channel", channel},
+              {"seq", seq},
+              {"epoch", epoch},
+              {"data", embed(data_json)}};
+  return finish(msg, {});
+}
+
+frame unsubscribed(const std::string& channel, const std::string& id_json) {
+  json msg = {{"type", "unsubscribed"}, {"channel", channel}};
+  return finish(msg, id_json);
+}
+
+frame published(const std::string& channel, uint64_t seq,
+                const std::string& epoch, const std::string& id_json) {
+  json msg = {{"type", "published"},
+              {"channel", channel},
+              {"seq", seq},
+              {"epoch", epoch}};
+  return finish(msg, id_json);
+}
+
+frame pong(const std::string& id_json) {
+  json msg = {{"type", "pong"}};
+  return finish(msg, id_json);
+}
+
+frame error(const std::string& code, const std::string& message,
+            const std::string& id_json) {
+  json msg = {{"type", "error"}, {"code", code}, {"message", message}};
+  return finish(msg, id_json);
+}
+
+} // namespace tidewire::frames

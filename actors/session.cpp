@@ -1,0 +1,196 @@
+#include "actors/session.hpp"
+
+#include <map>
+
+#include <caf/actor_system.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include "actors/atoms.hpp"
+#include "actors/errors.hpp"
+#include "actors/frames.hpp"
+#include "actors/messages.hpp"
+#include "actors/outbound_queue.hpp"
+
+namespace tidewire {
+
+namespace {
+
+// How long a session waits for the directory or a channel before it tells
+// its client the channel is unavailable.
+constexpr auto request_timeout = std::chrono::seconds(10);
+
+struct subscription {
+  caf::actor channel; // invalid while the directory lookup is pending
+  uint64_t sub_id = 0;
+  uint64_t last_seq = 0;
+};
+
+struct session_state {
+  static inline const char* name = "tidewire.session";
+
+  session_limits limits;
+  std::shared_ptr<client_link> link;
+  caf::actor directory;
+  std::map<std::string, subscription> subs;
+  uint64_t next_sub_id = 0;
+  outbound_queue queue;
+  bool closed = false;
+};
+
+using session_actor = caf::stateful_actor<session_state>;
+
+void close_session(session_actor* self, uint16_t code, std::string reason) {
+  auto& st = self->state;
+  if (st.closed)
+    return;
+  st.closed = true;
+  for (auto& [name, sub] : st.subs)
+    if (sub.channel)
+      self->send(sub.channel, unsubscribe_atom::value,
+                 caf::actor_cast<caf::actor>(self));
+  st.subs.clear();
+  if (code != 0)
+    st.link->close(code, std::move(reason));
+  self->quit();
+}
+
+void pump(session_actor* self) {
+  auto& st = self->state;
+  auto batch = st.queue.take_batch(st.limits.max_batch_frames);
+  if (!batch.empty())
+    st.link->deliver(std::move(batch));
+}
+
+void enqueue(session_actor* self, std::vector<frame> frames) {
+  auto& st = self->state;
+  if (st.closed)
+    return;
+  for (auto& f : frames)
+    st.queue.push(std::move(f));
+  if (st.queue.pending_bytes() > st.limits.queue_bytes) {
+    // The client resumes from its last seq after reconnecting: closing it
+    // loses nothing, while buffering without bound would risk the node.
+    close_session(self, 1013, "slow consumer");
+    return;
+  }
+  pump(self);
+}
+
+void enqueue(session_actor* self, frame f) {
+  enqueue(self, std::vector<frame>{std::move(f)});
+}
+
+void reply_error(session_actor* self, const caf::error& err,
+                 const std::string& id_json) {
+  enqueue(self, frames::error(error_code(err), error_message(err), id_json));
+}
+
+void subscribe(session_actor* self, subscribe_request req) {
+  auto& st = self->state;
+  auto sub_id = ++st.next_sub_id;
+  auto& sub = st.subs[req.channel];
+  if (sub.channel)
+    self->send(sub.channel, unsubscribe_atom::value,
+               caf::actor_cast<caf::actor>(self));
+  sub = subscription{caf::actor{}, sub_id, 0};
+  auto name = req.channel;
+  self->request(st.directory, request_timeout, get_atom::value, name)
+    .then(
+      [self, sub_id, req](const caf::actor& channel) {
+        auto it = self->state.subs.find(req.channel);
+        if (it == self->state.subs.end() || it->second.sub_id != sub_id)
+          return; // unsubscribed or re-subscribed meanwhile
+        it->second.channel = channel;
+        self->send(channel, subscribe_atom::value,
+                   caf::actor_cast<caf::actor>(self), sub_id, req);
+      },
+      [self, sub_id, req](caf::error& err) {
+        auto it = self->state.subs.find(req.channel);
+        if (it != self->state.subs.end() && it->second.sub_id == sub_id)
+          self->state.subs.erase(it);
+        reply_error(self, err, req.id_json);
+      });
+}
+
+void unsubscribe(session_actor* self, const unsubscribe_request& req) {
+  auto& st = self->state;
+  auto it = st.subs.find(req.channel);
+  if (it == st.subs.end()) {
+    enqueue(self, frames::error("not_subscribed",
+                                "not subscribed to " + req.channel,
+                                req.id_json));
+    return;
+  }
+  if (it->second.channel)
+    self->send(it->second.channel, unsubscribe_atom::value,
+               caf::actor_cast<caf::actor>(self));
+  st.subs.erase(it);
+  enqueue(self, frames::unsubscribed(req.channel, req.id_json));
+}
+
+void publish(session_actor* self, publish_request req) {
+  auto id_json = req.id_json;
+  self
+    ->request(self->state.directory, request_timeout, get_atom::value,
+              req.channel)
+    .then(
+      [self, req](const caf::actor& channel) {
+        self
+          ->request(channel, request_timeout, publish_atom::value,
+                    req.data_json)
+          .then(
+            [self, id = req.id_json](const publish_ack& ack) {
+              enqueue(self, frames::published(ack.channel, ack.seq, ack.epoch,
+                                              id));
+            },
+            [self, id = req.id_json](caf::error& err) {
+              reply_error(self, err, id);
+            });
+      },
+      [self, id_json](caf::error& err) { reply_error(self, err, id_json); });
+}
+
+caf::behavior session_behavior(session_actor* self, session_limits limits,
+                               session_identity identity,
+                               std::shared_ptr<client_link> link,
+                               caf::actor directory) {
+  auto& st = self->state;
+  st.limits = limits;
+  st.link = std::move(link);
+  st.directory = std::move(directory);
+  enqueue(self, frames::welcome(identity.node, identity.session, limits));
+  return {
+    [self](subscribe_request& req) { subscribe(self, std::move(req)); },
+    [self](const unsubscribe_request& req) { unsubscribe(self, req); },
+    [self](publish_request& req) { publish(self, std::move(req)); },
+    [self](reply_atom, frame& f) { enqueue(self, std::move(f)); },
+    [self](deliver_atom, uint64_t sub_id, std::vector<frame>& frames,
+           uint64_t last_seq) {
+      for (auto& [name, sub] : self->state.subs) {
+        if (sub.sub_id == sub_id) {
+          if (last_seq != 0)
+            sub.last_seq = last_seq;
+          enqueue(self, std::move(frames));
+          return;
+        }
+      }
+    },
+    [self](written_atom) {
+      self->state.queue.written();
+      pump(self);
+    },
+    [self](closed_atom) { close_session(self, 0, {}); },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_session(caf::actor_system& sys, const session_limits& limits,
+                         session_identity identity,
+                         std::shared_ptr<client_link> link,
+                         caf::actor directory) {
+  return sys.spawn(session_behavior, limits, std::move(identity),
+                   std::move(link), std::move(directory));
+}
+
+} // namespace tidewire

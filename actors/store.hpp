@@ -1,0 +1,38 @@
+#pragma once
+
+#include <memory>
+
+#include <caf/actor.hpp>
+#include <caf/fwd.hpp>
+
+#include "storage/replay_store.hpp"
+
+namespace tidewire {
+
+struct store_actors {
+  caf::actor writer; // appends, trims, channel creation
+  caf::actor reader; // range reads for catch-ups and history
+};
+
+// Spawns the two actors that own every call into the replay store. Both are
+// detached in a node (RocksDB writes fsync and reads hit the disk: that must
+// never stall a cooperative scheduler thread), and reads have their own actor
+// so a catch-up never waits behind a group commit. Tests pass
+// `detached = false` to run them under the deterministic test coordinator.
+//
+// writer:
+//   (open_atom, std::string name, std::string kind) -> storage::channel_meta
+//        the stored metadata, or a new channel's
+//   (append_atom, storage::channel_meta, std::vector<storage::record>) -> ok_atom
+//   (trim_atom, storage::channel_meta, uint64_t max_count, int64_t max_age_ms,
+//    int64_t now_ms) -> storage::channel_meta      with `first` advanced
+//   (list_atom) -> std::vector<storage::channel_meta>
+// reader:
+//   (read_atom, uint32_t id, uint64_t from, uint64_t to, uint64_t limit)
+//        -> std::vector<storage::record>
+// Every failure is errc::internal with the store's message.
+store_actors spawn_store_actors(caf::actor_system& sys,
+                                std::shared_ptr<storage::replay_store> store,
+                                bool detached = true);
+
+} // namespace tidewire

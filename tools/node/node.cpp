@@ -1,0 +1,106 @@
+#include "tools/node/node.hpp"
+
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <pthread.h>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/scoped_actor.hpp>
+
+#include "actors/directory.hpp"
+#include "actors/errors.hpp"
+#include "actors/sources/sources.hpp"
+#include "actors/store.hpp"
+#include "net/server.hpp"
+
+// Start-up and shutdown of one node; each start has its stop beside it:
+//
+//   replay store ─▶ store actors ─▶ directory (+ channels) ─▶ sources ─▶ server
+//   server.drain (1001) ─▶ sources ─▶ directory ─▶ store actors ─▶ store
+namespace tidewire::node {
+
+namespace {
+
+// Blocks the shutdown signals in every thread started after this call, so
+// only wait_for_shutdown_signal() receives them.
+sigset_t block_shutdown_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  return set;
+}
+
+void stop_actor(caf::actor_system& sys, const caf::actor& actor) {
+  if (!actor)
+    return;
+  caf::scoped_actor self{sys};
+  self->monitor(actor);
+  self->send_exit(actor, caf::exit_reason::user_shutdown);
+  self->receive([](const caf::down_msg&) {});
+}
+
+} // namespace
+
+int run(const node_options& opts) {
+  auto signals = block_shutdown_signals();
+
+  std::shared_ptr<storage::replay_store> store;
+  if (opts.durability != storage::durability::none) {
+    std::unique_ptr<storage::replay_store> opened;
+    auto st = storage::replay_store::open(
+      storage::open_options{opts.data_dir, opts.durability, false, {}}, &opened);
+    if (!st.ok()) {
+      std::cerr << "tidewire: " << st.getState() << '\n';
+      return 1;
+    }
+    store = std::move(opened);
+  }
+
+  caf::actor_system_config cfg;
+  cfg.set("logger.file-verbosity", caf::atom("quiet"));
+  cfg.set("logger.console-verbosity", caf::atom("quiet"));
+  caf::actor_system sys{cfg};
+
+  store_actors stores;
+  if (store)
+    stores = spawn_store_actors(sys, store);
+  auto directory = spawn_directory(
+    sys, directory_config{opts.decls, opts.channel, stores.writer, stores.reader});
+  std::vector<caf::actor> sources;
+  if (opts.sources.enabled)
+    sources = spawn_sources(sys, directory, opts.sources);
+
+  auto shutdown_actors = [&] {
+    for (auto& source : sources)
+      stop_actor(sys, source);
+    stop_actor(sys, directory);
+    stop_actor(sys, stores.writer);
+    stop_actor(sys, stores.reader);
+  };
+
+  net::server server{sys, directory, opts.server};
+  auto port = server.start();
+  if (!port) {
+    std::cerr << "tidewire: " << error_message(port.error()) << '\n';
+    shutdown_actors();
+    return 1;
+  }
+  server.set_ready(true);
+  std::cout << "tidewire listening on http://" << opts.server.host << ':'
+            << *port << std::endl;
+
+  int sig = 0;
+  sigwait(&signals, &sig);
+  std::cerr << "tidewire: " << (sig == SIGINT ? "SIGINT" : "SIGTERM")
+            << ", shutting down\n";
+  server.drain();
+  server.stop();
+  shutdown_actors();
+  return 0;
+}
+
+} // namespace tidewire::node

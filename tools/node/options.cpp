@@ -1,0 +1,202 @@
+#include "tools/node/options.hpp"
+
+#include <charconv>
+#include <fstream>
+#include <functional>
+#include <map>
+
+#include <nlohmann/json.hpp>
+
+#include "actors/errors.hpp"
+
+namespace tidewire::node {
+
+namespace {
+
+using json = nlohmann::json;
+
+caf::error bad(std::string message) {
+  return make_error(errc::bad_request, std::move(message));
+}
+
+template <class T>
+caf::error parse_number(const std::string& flag, const std::string& text,
+                        T min, T max, T& out) {
+  T value{};
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc{} || end != text.data() + text.size() || value < min
+      || value > max)
+    return bad("--" + flag + " expects a number from " + std::to_string(min)
+               + " to " + std::to_string(max) + ", got '" + text + "'");
+  out = value;
+  return {};
+}
+
+caf::error parse_bool(const std::string& flag, const std::string& text,
+                      bool& out) {
+  if (text == "true" || text == "1" || text == "yes") {
+    out = true;
+    return {};
+  }
+  if (text == "false" || text == "0" || text == "no") {
+    out = false;
+    return {};
+  }
+  return bad("--" + flag + " expects true or false, got '" + text + "'");
+}
+
+// Reads the --config file: {"channels": [...], "sources": {...}}.
+caf::error load_config_file(const std::string& path, node_options& opts) {
+  std::ifstream in{path};
+  if (!in)
+    return bad("cannot read config file " + path);
+  auto doc = json::parse(in, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object())
+    return bad("config file " + path + " is not a JSON object");
+  try {
+    std::vector<channel_decl> declared;
+    for (auto& c : doc.value("channels", json::array())) {
+      channel_decl decl;
+      decl.pattern = c.at("pattern").get<std::string>();
+      decl.kind = c.value("kind", "stream");
+      if (decl.kind != "stream" && decl.kind != "state")
+        return bad(path + ": channel " + decl.pattern
+                   + ": kind must be stream or state");
+      decl.retention_count = c.value("retention_count", decl.retention_count);
+      if (c.contains("retention_age_s"))
+        decl.retention_age = std::chrono::seconds(
+          c.at("retention_age_s").get<int64_t>());
+      declared.push_back(std::move(decl));
+    }
+    // Declarations from the file come first, so they override the defaults.
+    declared.insert(declared.end(), opts.decls.begin(), opts.decls.end());
+    opts.decls = std::move(declared);
+    if (auto sources = doc.find("sources"); sources != doc.end())
+      for (auto& [name, s] : sources->items())
+        opts.sources.intervals[name] = std::chrono::milliseconds(
+          s.at("interval_ms").get<int64_t>());
+    if (auto seed = doc.find("seed"); seed != doc.end())
+      opts.sources.seed = seed->get<uint64_t>();
+  } catch (const json::exception& e) {
+    return bad("config file " + path + ": " + e.what());
+  }
+  return {};
+}
+
+} // namespace
+
+const char* usage() {
+  return R"(usage: tidewire [--name=value ...]
+
+  --host=ADDR            address to listen on (127.0.0.1)
+  --port=N               HTTP and WebSocket port, 0 for any free one (8080)
+  --data-dir=DIR         replay store directory (./var/data)
+  --durability=MODE      none | wal | sync (wal)
+  --simulate=BOOL        run the demo market data sources (true)
+  --web-root=DIR         static files served at / (web)
+  --config=FILE          JSON file: channel patterns, source intervals
+  --node-name=NAME       name sent to clients in `welcome` (tidewire-PORT)
+  --max-frame=BYTES      largest client message and HTTP publish body (65536)
+  --queue-bytes=BYTES    per-client outbound bytes before close 1013 (4194304)
+  --heartbeat-ms=N       client heartbeat interval announced in `welcome` (15000)
+  --io-threads=N         network threads (2)
+  --cluster-port=N, --seeds=HOST:PORT,...
+                         cluster membership (not available in this build)
+  --help                 this text
+)";
+}
+
+caf::expected<node_options> parse_options(const std::vector<std::string>& args) {
+  node_options opts;
+  opts.decls = default_channel_decls();
+  std::string config_path;
+  std::string node_name;
+  using setter = std::function<caf::error(const std::string&, const std::string&)>;
+  auto text = [](std::string& out) -> setter {
+    return [&out](const std::string& flag, const std::string& v) -> caf::error {
+      if (v.empty())
+        return bad("--" + flag + " needs a value");
+      out = v;
+      return {};
+    };
+  };
+  std::map<std::string, setter> flags{
+    {"host", text(opts.server.host)},
+    {"port",
+     [&](auto& f, auto& v) {
+       return parse_number<uint16_t>(f, v, 0, 65535, opts.server.port);
+     }},
+    {"data-dir", text(opts.data_dir)},
+    {"durability",
+     [&](auto& f, auto& v) -> caf::error {
+       if (v == "none")
+         opts.durability = storage::durability::none;
+       else if (v == "wal")
+         opts.durability = storage::durability::wal;
+       else if (v == "sync")
+         opts.durability = storage::durability::sync;
+       else
+         return bad("--durability expects none, wal or sync, got '" + v + "'");
+       return {};
+     }},
+    {"simulate",
+     [&](auto& f, auto& v) { return parse_bool(f, v, opts.sources.enabled); }},
+    {"web-root", text(opts.server.web_root)},
+    {"config", text(config_path)},
+    {"node-name", text(node_name)},
+    {"max-frame",
+     [&](auto& f, auto& v) {
+       return parse_number<size_t>(f, v, 256, 64 * 1024 * 1024,
+                                   opts.server.max_frame);
+     }},
+    {"queue-bytes",
+     [&](auto& f, auto& v) {
+       return parse_number<uint64_t>(f, v, 1024, uint64_t{1} << 34,
+                                     opts.server.session.queue_bytes);
+     }},
+    {"heartbeat-ms",
+     [&](auto& f, auto& v) {
+       return parse_number<uint32_t>(f, v, 100, 3'600'000,
+                                     opts.server.session.heartbeat_ms);
+     }},
+    {"io-threads",
+     [&](auto& f, auto& v) {
+       return parse_number<int>(f, v, 1, 64, opts.server.io_threads);
+     }},
+    {"cluster-port",
+     [](auto& f, auto&) {
+       return bad("--" + f + ": cluster mode is not available in this build");
+     }},
+    {"seeds",
+     [](auto& f, auto&) {
+       return bad("--" + f + ": cluster mode is not available in this build");
+     }},
+  };
+  for (auto& arg : args) {
+    if (arg == "--help" || arg == "-h") {
+      opts.help = true;
+      return opts;
+    }
+    if (arg.rfind("--", 0) != 0)
+      return bad("unexpected argument '" + arg + "' (flags are --name=value)");
+    auto eq = arg.find('=');
+    auto name = arg.substr(2, eq == std::string::npos ? std::string::npos : eq - 2);
+    auto value = eq == std::string::npos ? std::string{} : arg.substr(eq + 1);
+    auto it = flags.find(name);
+    if (it == flags.end())
+      return bad("unknown flag --" + name + " (see --help)");
+    if (eq == std::string::npos && name == "simulate")
+      value = "true";
+    if (auto err = it->second(name, value))
+      return err;
+  }
+  if (!config_path.empty())
+    if (auto err = load_config_file(config_path, opts))
+      return err;
+  opts.server.node_name = node_name.empty()
+                            ? "tidewire-" + std::to_string(opts.server.port)
+                            : node_name;
+  return opts;
+}
+
+} // namespace tidewire::node
