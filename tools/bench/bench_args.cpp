@@ -1,0 +1,65 @@
+#include "bench_args.hpp"
+
+#include <charconv>
+#include <string_view>
+
+namespace tidewire::bench {
+
+namespace {
+
+template <class T>
+bool parse_number(std::string_view text, T* out) {
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), *out);
+  return ec == std::errc{} && ptr == text.data() + text.size();
+}
+
+} // namespace
+
+const char* usage() {
+  return "usage: store_bench [--dir=PATH] [--count=N] [--seconds=S]\n"
+         "\n"
+         "Measures the replay store: appended records/s (and per-append\n"
+         "latency) and catch-up read records/s, for durability none, wal and\n"
+         "sync, payloads of 100 B and 1 KiB, batches of 1 and 64 records.\n"
+         "\n"
+         "  --dir=PATH    where the stores are created, one sub-directory per\n"
+         "                scenario, each removed after its run (default: a new\n"
+         "                temporary directory, removed at the end)\n"
+         "  --count=N     records appended per scenario, at most (default 20000)\n"
+         "  --seconds=S   time limit of each append phase (default 3); a\n"
+         "                scenario stops at whichever limit comes first\n"
+         "  --help        this text\n";
+}
+
+bool parse_args(int argc, char** argv, bench_args* out, std::string* error) {
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg{argv[i]};
+    if (arg == "--help" || arg == "-h") {
+      out->help = true;
+      continue;
+    }
+    auto eq = arg.find('=');
+    auto name = arg.substr(0, eq);
+    auto value = eq == std::string_view::npos ? std::string_view{}
+                                              : arg.substr(eq + 1);
+    bool ok = eq != std::string_view::npos;
+    if (name == "--dir") {
+      ok = ok && !value.empty();
+      out->dir = std::string{value};
+    } else if (name == "--count") {
+      ok = ok && parse_number(value, &out->count) && out->count > 0;
+    } else if (name == "--seconds") {
+      ok = ok && parse_number(value, &out->seconds) && out->seconds > 0;
+    } else {
+      *error = "unknown flag " + std::string{arg};
+      return false;
+    }
+    if (!ok) {
+      *error = "bad value in " + std::string{arg};
+      return false;
+    }
+  }
+  return true;
+}
+
+} // namespace tidewire::bench

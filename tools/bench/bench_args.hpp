@@ -1,0 +1,20 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace tidewire::bench {
+
+struct bench_args {
+  std::string dir;         // empty: a temp dir, removed afterwards
+  uint64_t count = 20'000; // records appended per scenario, at most
+  double seconds = 3.0;    // append phase time limit per scenario
+  bool help = false;
+};
+
+// Parses `--name=value` flags. false with a message in *error on a bad one.
+bool parse_args(int argc, char** argv, bench_args* out, std::string* error);
+
+const char* usage();
+
+} // namespace tidewire::bench
