@@ -183,6 +183,8 @@ export class TidewireClient extends Emitter {
   close(): void;
   subscribe(channel: string, resume?: ChannelPosition): this;
   unsubscribe(channel: string): this;
+  /** Skips the remaining backoff wait (no-op unless waiting to reconnect). */
+  reconnectNow(): this;
   subscriptions(): string[];
   channel(name: string): (ChannelPosition & { status: string }) | null;
   publish(channel: string, data: Json, options?: { timeoutMs?: number }): Promise<PublishAck>;

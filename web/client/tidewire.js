@@ -186,6 +186,12 @@ export class TidewireClient extends Emitter {
     return this;
   }
 
+  /** Skips the remaining backoff wait and tries the next node now. */
+  reconnectNow() {
+    this._retryNow();
+    return this;
+  }
+
   /** The channels currently wanted. */
   subscriptions() {
     return [...this._channels.keys()];
