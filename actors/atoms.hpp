@@ -2,6 +2,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <caf/atom.hpp>
 #include <caf/allowed_unsafe_message_type.hpp>
@@ -40,3 +41,4 @@ using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
 
 // Frames only ever travel between actors of one process.
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tidewire::frame)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<tidewire::frame>)

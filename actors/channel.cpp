@@ -9,6 +9,7 @@
 
 #include <caf/actor_system.hpp>
 #include <caf/response_promise.hpp>
+#include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
 #include <nlohmann/json.hpp>
 

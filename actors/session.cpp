@@ -3,6 +3,7 @@
 #include <map>
 
 #include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
 
 #include "actors/atoms.hpp"
