@@ -68,7 +68,7 @@ const debug = {
   states: [],
   resets: [],
   gaps: [],
-  cache: { loaded: {}, error: null },
+  cache: { loaded: {}, error: null, saved: {} },
   client: null,
   get state() {
     return debug.client?.state ?? 'connecting';
@@ -105,6 +105,7 @@ const cache = new ChannelCache((channel) => {
   return entry;
 });
 cache.flushOnHide();
+debug.cache.saved = cache.saved;
 
 function showCached(entries) {
   const positionsFromCache = {};
@@ -182,6 +183,13 @@ async function start() {
   });
 
   wsManager.connect();
+}
+
+// The page's own files, kept for offline reloads (see sw.js).
+debug.offlineReady = false;
+if ('serviceWorker' in navigator) {
+  navigator.serviceWorker.register('sw.js').catch((err) => console.warn('tidewire: no offline support:', err.message));
+  navigator.serviceWorker.ready.then(() => { debug.offlineReady = true; });
 }
 
 start();

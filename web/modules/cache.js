@@ -45,6 +45,7 @@ export class ChannelCache {
     this.db = null;
     this.available = false;
     this.writes = 0;
+    this.saved = {}; // channel → seq of the last entry written
     this.lastError = null;
   }
 
@@ -77,6 +78,7 @@ export class ChannelCache {
     if (!this.db || this.dirty.size === 0) return Promise.resolve();
     const channels = [...this.dirty];
     this.dirty.clear();
+    const written = [];
     return new Promise((resolve) => {
       let tx;
       try {
@@ -85,7 +87,10 @@ export class ChannelCache {
         const savedAt = Date.now();
         for (const channel of channels) {
           const entry = this.snapshot(channel);
-          if (entry) store.put({ ...entry, channel, savedAt });
+          if (entry) {
+            store.put({ ...entry, channel, savedAt });
+            written.push([channel, entry.seq]);
+          }
         }
       } catch (err) {
         this.lastError = String(err?.message ?? err);
@@ -94,6 +99,7 @@ export class ChannelCache {
       }
       tx.oncomplete = () => {
         this.writes += 1;
+        for (const [channel, seq] of written) this.saved[channel] = seq;
         resolve();
       };
       tx.onerror = tx.onabort = () => {

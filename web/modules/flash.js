@@ -7,9 +7,9 @@ let budget = MAX_PER_FRAME;
 let resetScheduled = false;
 
 const COLORS = {
-  change: 'rgba(94, 162, 255, 0.45)',
-  up: 'rgba(46, 204, 113, 0.45)',
-  down: 'rgba(231, 76, 60, 0.45)',
+  change: 'rgba(94, 162, 255, 0.32)',
+  up: 'rgba(46, 204, 113, 0.3)',
+  down: 'rgba(231, 76, 60, 0.3)',
 };
 
 const reducedMotion = globalThis.matchMedia?.('(prefers-reduced-motion: reduce)');

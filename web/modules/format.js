@@ -3,6 +3,7 @@
 
 const usd = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' });
 const usdCompact = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', notation: 'compact', maximumFractionDigits: 1 });
+const usdWhole = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', maximumFractionDigits: 0 });
 const plain = new Intl.NumberFormat('en-US', { maximumFractionDigits: 4 });
 const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 const percent = new Intl.NumberFormat('en-US', { style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 1 });
@@ -21,6 +22,12 @@ export function money(v) {
 export function moneyCompact(v) {
   const n = num(v);
   return n === null ? DASH : usdCompact.format(n);
+}
+
+/** "$99,950": whole dollars (chart axes). */
+export function moneyWhole(v) {
+  const n = num(v);
+  return n === null ? DASH : usdWhole.format(n);
 }
 
 /** "+$1,200.00" / "-$35.10": a signed amount (profit and loss). */

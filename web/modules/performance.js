@@ -2,7 +2,7 @@
 // by scripts/build-web.sh) and the headline figures. The chart library is
 // loaded lazily; without it the figures still render.
 
-import { moneyCompact, signedMoney, signedRatio, ratio, count, signClass } from './format.js';
+import { moneyCompact, moneyWhole, signedMoney, signedRatio, ratio, count, signClass } from './format.js';
 import { setText, direction } from './flash.js';
 
 let uPlotPromise = null;
@@ -75,9 +75,9 @@ export class PerformancePanel {
       scales: { x: { time: true } },
       series: [
         {},
-        { label: 'Equity', stroke: '#5ea2ff', width: 2, fill: 'rgba(94,162,255,0.12)', value: (_u, v) => moneyCompact(v) },
+        { label: 'Equity', stroke: '#5ea2ff', width: 2, fill: 'rgba(94,162,255,0.12)', value: (_u, v) => moneyWhole(v) },
       ],
-      axes: [axis, { ...axis, size: 64, values: (_u, vals) => vals.map((v) => moneyCompact(v)) }],
+      axes: [axis, { ...axis, size: 76, values: (_u, vals) => vals.map((v) => (Math.abs(v) >= 1e7 ? moneyCompact(v) : moneyWhole(v))) }],
     };
     this.chartBox.replaceChildren();
     this.plot = new uPlot(opts, this.data, this.chartBox);
