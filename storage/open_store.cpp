@@ -29,11 +29,16 @@ rocksdb::Status not_tidewire(const std::string& path, const std::string& why) {
                                           why);
 }
 
-// RocksDB reports a held LOCK as an IOError naming the LOCK file, both for
-// another process ("While lock file: <dir>/LOCK: Resource temporarily
-// unavailable") and for this one ("lock hold by current process ...").
+// RocksDB 7.8 reports a held LOCK as an IOError, for another process
+// ("While lock file: <dir>/LOCK: Resource temporarily unavailable") and for
+// this one ("lock hold by current process, ...: <dir>/LOCK: ..."). Failing to
+// open the LOCK file at all ("While open a file for lock") is not "in use".
 bool is_lock_error(const rocksdb::Status& s) {
-  return s.IsIOError() && s.ToString().find("/LOCK") != std::string::npos;
+  if (!s.IsIOError())
+    return false;
+  auto text = s.ToString();
+  return text.find("While lock file") != std::string::npos
+         || text.find("lock hold by current process") != std::string::npos;
 }
 
 rocksdb::Status list_families(const std::string& path,
