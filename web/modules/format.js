@@ -35,7 +35,8 @@ export function signedMoney(v) {
   const n = num(v);
   if (n === null) return DASH;
   const s = usd.format(Math.abs(n));
-  return n > 0 ? `+${s}` : n < 0 ? `-${s}` : s;
+  if (s === usd.format(0)) return s; // no "-$0.00"
+  return n > 0 ? `+${s}` : `-${s}`;
 }
 
 export function count(v) {
@@ -65,7 +66,8 @@ export function signedRatio(v) {
   const n = num(v);
   if (n === null) return DASH;
   const s = percent.format(Math.abs(n));
-  return n > 0 ? `+${s}` : n < 0 ? `-${s}` : s;
+  if (s === percent.format(0)) return s; // no "-0.0%"
+  return n > 0 ? `+${s}` : `-${s}`;
 }
 
 /** 'pos' | 'neg' | '' for colouring a signed value. */

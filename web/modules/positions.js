@@ -30,6 +30,7 @@ export class PositionsTable {
         this.rows.delete(symbol);
       }
     }
+    const initial = this.rows.size === 0; // first fill: nothing to highlight
     let before = null;
     for (let i = symbols.length - 1; i >= 0; i--) {
       const symbol = symbols[i];
@@ -40,7 +41,7 @@ export class PositionsTable {
         this.rows.set(symbol, row);
         this.tbody.insertBefore(row.tr, before);
         this.fill(row, p, true);
-        flash(row.tr);
+        if (!initial) flash(row.tr);
       } else {
         if (row.tr.nextSibling !== before) this.tbody.insertBefore(row.tr, before);
         this.fill(row, p, false);
