@@ -65,7 +65,8 @@ public:
                                           channel_meta* out) const;
 
   // Creates metadata for a new channel (new id, new random epoch, head 0)
-  // and persists it.
+  // and persists it. Status::InvalidArgument when `name` already exists
+  // (call load_meta first); ids are never reused, also across restarts.
   [[nodiscard]] rocksdb::Status create_channel(const std::string& name,
                                                const std::string& kind,
                                                channel_meta* out);
@@ -77,11 +78,16 @@ public:
   // Appends `records` (consecutive seqs following the stored head) and
   // replaces the metadata with `meta` in one WriteBatch, written per the
   // store's durability mode (sync: fsync'ed before returning).
+  // Status::InvalidArgument when the seqs are not consecutive or meta.head
+  // is not the last one (the stored head itself is not re-read).
   [[nodiscard]] rocksdb::Status append(const channel_meta& meta,
                                        const std::vector<record>& records);
 
   // Reads records of channel `id` with from <= seq <= to, in seq order, at
   // most `limit` of them. Missing seqs (trimmed) are simply absent.
+  // `*out` is cleared first; limit 0 reads nothing. To read in chunks, call
+  // again from the last returned seq + 1. A record that does not decode is
+  // Status::Corruption naming its channel id and seq.
   [[nodiscard]] rocksdb::Status read(uint32_t id, uint64_t from, uint64_t to,
                                      size_t limit,
                                      std::vector<record>* out) const;
@@ -89,6 +95,8 @@ public:
   // Deletes, with one range delete, every record older than what retention
   // keeps: at most `max_count` records, none older than `now_ms - max_age`.
   // Updates meta->first (and persists meta) when anything was trimmed.
+  // max_count 0 or max_age 0 disables that limit. *meta is only changed when
+  // the write succeeded.
   [[nodiscard]] rocksdb::Status trim(channel_meta* meta, uint64_t max_count,
                                      std::chrono::milliseconds max_age,
                                      int64_t now_ms);
