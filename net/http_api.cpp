@@ -1,0 +1,234 @@
+#include "net/http_api.hpp"
+
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "actors/api.hpp"
+#include "actors/config.hpp"
+#include "actors/errors.hpp"
+#include "net/request_parser.hpp"
+#include "net/url.hpp"
+
+namespace tidewire::net {
+
+namespace {
+
+using json = nlohmann::json;
+
+api_response ok(const json& body) {
+  return api_response{200, body.dump(), {}};
+}
+
+api_response from_error(const caf::error& err) {
+  auto code = error_code(err);
+  auto message = error_message(err);
+  if (message.empty())
+    message = code;
+  return error_response(code, message);
+}
+
+api_response method_not_allowed(std::string allow) {
+  auto res = error_response(405, "method_not_allowed",
+                            "method not allowed, use " + allow);
+  res.allow = std::move(allow);
+  return res;
+}
+
+// Parses stored JSON text for embedding; null when it is not JSON (it always
+// is: net/ validated it before it was published).
+json embed(const std::string& text) {
+  auto v = json::parse(text, nullptr, false);
+  return v.is_discarded() ? json() : v;
+}
+
+void publish(caf::actor_system& sys, const caf::actor& directory,
+             const api_limits& limits, std::string channel, std::string body,
+             std::function<void(api_response)> done) {
+  if (body.size() > limits.max_frame)
+    return done(error_response("too_large",
+                               "body is " + std::to_string(body.size())
+                                 + " bytes, the limit is "
+                                 + std::to_string(limits.max_frame)));
+  if (!json_depth_ok(body, limits.max_depth))
+    return done(error_response("bad_request",
+                               "JSON nested deeper than "
+                                 + std::to_string(limits.max_depth)
+                                 + " levels"));
+  auto data = json::parse(body, nullptr, false);
+  if (data.is_discarded())
+    return done(error_response("bad_request", "body is not valid JSON"));
+  auto data_json = data.dump();
+  if (data_json.size() > limits.max_frame)
+    return done(error_response("too_large", "data is larger than the limit"));
+  api::publish(sys, directory, std::move(channel), std::move(data_json),
+               [done = std::move(done)](caf::expected<publish_ack> ack) {
+                 if (!ack)
+                   return done(from_error(ack.error()));
+                 done(ok(json{{"channel", ack->channel},
+                              {"seq", ack->seq},
+                              {"epoch", ack->epoch}}));
+               });
+}
+
+void list(caf::actor_system& sys, const caf::actor& directory,
+          std::function<void(api_response)> done) {
+  api::list_channels(
+    sys, directory,
+    [done = std::move(done)](caf::expected<std::vector<channel_info>> infos) {
+      if (!infos)
+        return done(from_error(infos.error()));
+      auto channels = json::array();
+      for (const auto& c : *infos)
+        channels.push_back(json{{"name", c.name},
+                                {"kind", c.kind},
+                                {"epoch", c.epoch},
+                                {"head", c.head},
+                                {"first", c.first},
+                                {"subscribers", c.subscribers},
+                                {"last_ts", c.last_ts}});
+      done(ok(json{{"channels", std::move(channels)}}));
+    });
+}
+
+void history(caf::actor_system& sys, const caf::actor& directory,
+             std::string channel, std::string_view query,
+             std::function<void(api_response)> done) {
+  auto params = parse_query(query);
+  if (!params)
+    return done(error_response("bad_request", "malformed query string"));
+  uint64_t since = 0;
+  uint64_t limit = default_history_limit;
+  if (auto it = params->find("since"); it != params->end()) {
+    auto v = parse_u64(it->second);
+    if (!v)
+      return done(error_response("bad_request",
+                                 "'since' must be a non-negative integer"));
+    since = *v;
+  }
+  if (auto it = params->find("limit"); it != params->end()) {
+    auto v = parse_u64(it->second);
+    if (!v || *v == 0)
+      return done(error_response("bad_request",
+                                 "'limit' must be a positive integer"));
+    limit = std::min<uint64_t>(*v, max_history_limit);
+  }
+  api::history(
+    sys, directory, std::move(channel), since, static_cast<uint32_t>(limit),
+    [done = std::move(done)](caf::expected<history_page> page) {
+      if (!page)
+        return done(from_error(page.error()));
+      auto updates = json::array();
+      for (const auto& r : page->updates)
+        updates.push_back(
+          json{{"seq", r.seq}, {"ts", r.ts}, {"data", embed(r.data)}});
+      done(ok(json{{"channel", page->channel},
+                   {"epoch", page->epoch},
+                   {"head", page->head},
+                   {"first", page->first},
+                   {"updates", std::move(updates)}}));
+    });
+}
+
+void state(caf::actor_system& sys, const caf::actor& directory,
+           std::string channel, std::function<void(api_response)> done) {
+  api::state(sys, directory, std::move(channel),
+             [done = std::move(done)](caf::expected<state_doc> doc) {
+               if (!doc)
+                 return done(from_error(doc.error()));
+               done(ok(json{{"channel", doc->channel},
+                            {"epoch", doc->epoch},
+                            {"seq", doc->seq},
+                            {"data", embed(doc->data_json)}}));
+             });
+}
+
+// Splits "a/b/c" into its segments (empty ones kept, so "a//b" is refused).
+std::vector<std::string_view> segments(std::string_view path) {
+  std::vector<std::string_view> out;
+  while (true) {
+    auto slash = path.find('/');
+    out.push_back(path.substr(0, slash));
+    if (slash == std::string_view::npos)
+      return out;
+    path.remove_prefix(slash + 1);
+  }
+}
+
+} // namespace
+
+unsigned http_status(std::string_view code) {
+  if (code == "bad_request" || code == "invalid_channel"
+      || code == "unknown_type")
+    return 400;
+  if (code == "unauthorized")
+    return 401;
+  if (code == "forbidden")
+    return 403;
+  if (code == "unknown_channel" || code == "not_found"
+      || code == "not_subscribed")
+    return 404;
+  if (code == "method_not_allowed")
+    return 405;
+  if (code == "too_large")
+    return 413;
+  if (code == "rate_limited")
+    return 429;
+  if (code == "unavailable")
+    return 503;
+  return 500;
+}
+
+api_response error_response(unsigned status, std::string_view code,
+                            std::string_view message) {
+  json body{{"error", {{"code", code}, {"message", message}}}};
+  return api_response{status, body.dump(), {}};
+}
+
+api_response error_response(std::string_view code, std::string_view message) {
+  return error_response(http_status(code), code, message);
+}
+
+void handle_api(caf::actor_system& sys, const caf::actor& directory,
+                const api_limits& limits, api_request req,
+                std::function<void(api_response)> done) {
+  constexpr std::string_view prefix = "/api/v1/channels";
+  std::string_view path{req.path};
+  if (path.substr(0, prefix.size()) != prefix)
+    return done(error_response(404, "not_found", "no such API path"));
+  path.remove_prefix(prefix.size());
+  if (path.empty() || path == "/") {
+    if (req.method != "GET")
+      return done(method_not_allowed("GET"));
+    return list(sys, directory, std::move(done));
+  }
+  path.remove_prefix(1); // the '/' after "channels"
+  auto segs = segments(path);
+  if (segs.size() != 2
+      || (segs[1] != "messages" && segs[1] != "history"
+          && segs[1] != "state"))
+    return done(error_response(404, "not_found", "no such API path"));
+  auto name = percent_decode(segs[0]);
+  if (!name)
+    return done(error_response("bad_request", "malformed channel name escape"));
+  if (!valid_channel_name(*name))
+    return done(error_response("invalid_channel",
+                               "invalid channel name (expected "
+                               "^[A-Za-z0-9_.:-]{1,128}$)"));
+  if (segs[1] == "messages") {
+    if (req.method != "POST")
+      return done(method_not_allowed("POST"));
+    return publish(sys, directory, limits, std::move(*name),
+                   std::move(req.body), std::move(done));
+  }
+  if (req.method != "GET")
+    return done(method_not_allowed("GET"));
+  if (segs[1] == "history")
+    return history(sys, directory, std::move(*name), req.query,
+                   std::move(done));
+  return state(sys, directory, std::move(*name), std::move(done));
+}
+
+} // namespace tidewire::net

@@ -1,0 +1,59 @@
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include <caf/actor.hpp>
+#include <caf/fwd.hpp>
+
+// The REST API of protocol v1 ("HTTP API"), independent of Beast: the HTTP
+// session hands over method, path, query and body, and writes the answer it
+// gets back. Calls into the actors through tidewire::api.
+//
+//   POST /api/v1/channels/{name}/messages     body = data  -> {"channel","seq","epoch"}
+//   GET  /api/v1/channels                                  -> {"channels":[...]}
+//   GET  /api/v1/channels/{name}/history?since=N&limit=M  -> {"channel","epoch","head","first","updates"}
+//   GET  /api/v1/channels/{name}/state                     -> {"channel","epoch","seq","data"}
+namespace tidewire::net {
+
+struct api_request {
+  std::string method; // "GET", "POST", ...
+  std::string path;   // undecoded path, starts with /api/
+  std::string query;  // undecoded query, without '?'
+  std::string body;
+};
+
+struct api_response {
+  unsigned status = 200;
+  std::string body;  // JSON
+  std::string allow; // for 405: the methods the path accepts
+};
+
+struct api_limits {
+  size_t max_frame = 64 * 1024; // largest publish body (413 above)
+  size_t max_depth = 64;        // deepest JSON nesting in a publish body
+};
+
+inline constexpr uint32_t default_history_limit = 100;
+inline constexpr uint32_t max_history_limit = 1000;
+
+// Serves one API request. `done` is called exactly once, either before this
+// returns (validation failures) or later on a CAF worker thread: callers post
+// the answer to their own strand.
+void handle_api(caf::actor_system& sys, const caf::actor& directory,
+                const api_limits& limits, api_request req,
+                std::function<void(api_response)> done);
+
+// The one mapping of protocol error codes to HTTP statuses.
+unsigned http_status(std::string_view error_code);
+
+// {"error":{"code":code,"message":message}} with the status of `code`.
+api_response error_response(std::string_view code, std::string_view message);
+
+// Same body, explicit status (404 for unknown paths, 405, ...).
+api_response error_response(unsigned status, std::string_view code,
+                            std::string_view message);
+
+} // namespace tidewire::net

@@ -1,0 +1,290 @@
+#include "net/http_session.hpp"
+
+#include <filesystem>
+#include <string>
+
+#include <boost/asio/post.hpp>
+#include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include "net/fail.hpp"
+#include "net/handshake.hpp"
+#include "net/http_api.hpp"
+#include "net/server_state.hpp"
+#include "net/static_files.hpp"
+#include "net/url.hpp"
+#include "net/websocket_session.hpp"
+
+namespace tidewire::net {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+
+namespace {
+
+std::string_view sv(beast::string_view s) {
+  return {s.data(), s.size()};
+}
+
+beast::string_view bsv(std::string_view s) {
+  return {s.data(), s.size()};
+}
+
+std::string error_body(std::string_view code, std::string_view message) {
+  return nlohmann::json{{"error", {{"code", code}, {"message", message}}}}
+    .dump();
+}
+
+} // namespace
+
+http_session::http_session(asio::ip::tcp::socket&& socket,
+                           std::shared_ptr<server_state> state,
+                           uint64_t conn_id)
+  : stream_(std::move(socket)), state_(std::move(state)), id_(conn_id) {
+  state_->stats.http_connections_open.fetch_add(1, std::memory_order_relaxed);
+}
+
+http_session::~http_session() {
+  if (!upgraded_)
+    state_->stats.http_connections_open.fetch_sub(1,
+                                                  std::memory_order_relaxed);
+}
+
+void http_session::run() {
+  // Called by the listener, outside the strand: start on it.
+  asio::dispatch(stream_.get_executor(),
+                 beast::bind_front_handler(&http_session::do_read,
+                                           shared_from_this()));
+}
+
+void http_session::do_read() {
+  parser_.emplace();
+  parser_->body_limit(state_->cfg.http_body_limit);
+  // Covers a slow request and an idle keep-alive connection alike.
+  stream_.expires_after(state_->cfg.idle_timeout);
+  http::async_read(stream_, buffer_, *parser_,
+                   beast::bind_front_handler(&http_session::on_read,
+                                             shared_from_this()));
+}
+
+void http_session::on_read(boost::system::error_code ec, std::size_t) {
+  if (ec == http::error::end_of_stream)
+    return do_close();
+  if (ec == http::error::body_limit) {
+    return send_json(413,
+                     error_body("too_large",
+                                "request body is larger than "
+                                  + std::to_string(state_->cfg.http_body_limit)
+                                  + " bytes"),
+                     false, 11);
+  }
+  if (ec) {
+    if (is_noise(ec))
+      return do_close();
+    fail(ec, "http read", id_);
+    return send_json(400, error_body("bad_request", "malformed HTTP request"),
+                     false, 11);
+  }
+  bump(state_->stats.http_requests_total);
+  handle(parser_->get());
+}
+
+void http_session::handle(request& req) {
+  auto [path, query] = split(sv(req.target()));
+  auto version = req.version();
+  auto keep_alive = req.keep_alive();
+  if (websocket::is_upgrade(req))
+    return upgrade(req, path);
+  if (path.substr(0, 5) == "/api/")
+    return serve_api(req, path, query);
+  bool get = req.method() == http::verb::get;
+  if (path == "/healthz" || path == "/livez") {
+    if (!get)
+      return send_json(405, error_body("method_not_allowed", "use GET"),
+                       keep_alive, version, "GET");
+    return send_json(200, R"({"status":"ok"})", keep_alive, version);
+  }
+  if (path == "/readyz") {
+    if (!get)
+      return send_json(405, error_body("method_not_allowed", "use GET"),
+                       keep_alive, version, "GET");
+    if (state_->draining.load())
+      return send_json(503, R"({"status":"draining"})", keep_alive, version);
+    if (!state_->ready.load())
+      return send_json(503, R"({"status":"starting"})", keep_alive, version);
+    return send_json(200, R"({"status":"ready"})", keep_alive, version);
+  }
+  if (path == "/metrics") {
+    if (!get)
+      return send_json(405, error_body("method_not_allowed", "use GET"),
+                       keep_alive, version, "GET");
+    http::response<http::string_body> res{http::status::ok, version};
+    res.set(http::field::server, "tidewire");
+    res.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
+    res.keep_alive(keep_alive);
+    res.body() = state_->stats.render();
+    res.prepare_payload();
+    return send(std::move(res));
+  }
+  if (path == "/ws")
+    return send_json(426,
+                     error_body("bad_request",
+                                "/ws expects a WebSocket upgrade"),
+                     keep_alive, version);
+  serve_file(req, path);
+}
+
+void http_session::upgrade(request& req, std::string_view path) {
+  auto version = req.version();
+  if (path != "/ws")
+    return send_json(404, error_body("not_found", "WebSocket endpoint is /ws"),
+                     false, version);
+  if (state_->draining.load())
+    return send_json(503, error_body("unavailable", "node shutting down"),
+                     false, version);
+  auto subprotocol =
+    negotiate_subprotocol(sv(req[http::field::sec_websocket_protocol]));
+  if (!subprotocol)
+    return send_json(400,
+                     error_body("bad_request",
+                                "unsupported WebSocket subprotocol; this node "
+                                "speaks tidewire.v1.json"),
+                     false, version);
+  upgraded_ = true;
+  state_->stats.http_connections_open.fetch_sub(1, std::memory_order_relaxed);
+  // The WebSocket stream sets its own timeouts; bytes a client sent before
+  // the 101 answer (which it must not) are dropped with buffer_.
+  stream_.expires_never();
+  std::make_shared<websocket_session>(stream_.release_socket(), state_, id_)
+    ->run(parser_->release(), std::move(*subprotocol));
+}
+
+void http_session::serve_api(request& req, std::string_view path,
+                             std::string_view query) {
+  auto version = req.version();
+  auto keep_alive = req.keep_alive();
+  if (req.method() == http::verb::options) {
+    // CORS preflight.
+    http::response<http::empty_body> res{http::status::no_content, version};
+    res.set(http::field::server, "tidewire");
+    res.set(http::field::access_control_allow_origin, "*");
+    res.set(http::field::access_control_allow_methods, "GET, POST, OPTIONS");
+    res.set(http::field::access_control_allow_headers, "Content-Type");
+    res.keep_alive(keep_alive);
+    return send(std::move(res));
+  }
+  api_request api_req{std::string{sv(req.method_string())}, std::string{path},
+                      std::string{query}, std::move(req.body())};
+  api_limits limits{state_->cfg.max_frame};
+  if (api_req.method == "POST" && path.ends_with("/messages"))
+    bump(state_->stats.http_publishes_total);
+  handle_api(state_->sys, state_->directory, limits, std::move(api_req),
+             [self = shared_from_this(), keep_alive,
+              version](api_response res) mutable {
+               // On a CAF thread (or inline): back to the strand.
+               asio::post(self->stream_.get_executor(),
+                          [self, keep_alive, version,
+                           res = std::move(res)]() mutable {
+                            self->send_api(res, keep_alive, version);
+                          });
+             });
+}
+
+void http_session::serve_file(const request& req, std::string_view path) {
+  auto version = req.version();
+  auto keep_alive = req.keep_alive();
+  bool head = req.method() == http::verb::head;
+  if (req.method() != http::verb::get && !head)
+    return send_json(405, error_body("method_not_allowed", "use GET or HEAD"),
+                     keep_alive, version, "GET, HEAD");
+  auto resolved = resolve_static_path(path);
+  if (resolved.status != 200)
+    return send_json(resolved.status,
+                     error_body(resolved.status == 400 ? "bad_request"
+                                                       : "not_found",
+                                resolved.reason),
+                     keep_alive, version);
+  auto full = state_->cfg.web_root + "/" + resolved.relative;
+  std::error_code fs_ec;
+  http::file_body::value_type body;
+  beast::error_code ec;
+  if (std::filesystem::is_regular_file(full, fs_ec))
+    body.open(full.c_str(), beast::file_mode::scan, ec);
+  if (fs_ec || !body.is_open() || ec)
+    return send_json(404, error_body("not_found", "no such file"), keep_alive,
+                     version);
+  auto type = mime_type(resolved.relative);
+  auto size = body.size();
+  if (head) {
+    http::response<http::empty_body> res{http::status::ok, version};
+    res.set(http::field::server, "tidewire");
+    res.set(http::field::content_type, bsv(type));
+    res.set(http::field::cache_control, "no-cache");
+    res.content_length(size);
+    res.keep_alive(keep_alive);
+    return send(std::move(res));
+  }
+  http::response<http::file_body> res{
+    std::piecewise_construct, std::make_tuple(std::move(body)),
+    std::make_tuple(http::status::ok, version)};
+  res.set(http::field::server, "tidewire");
+  res.set(http::field::content_type, bsv(type));
+  res.set(http::field::cache_control, "no-cache");
+  res.content_length(size);
+  res.keep_alive(keep_alive);
+  send(std::move(res));
+}
+
+void http_session::send_api(const api_response& res, bool keep_alive,
+                            unsigned version) {
+  send_json(res.status, res.body, keep_alive, version, res.allow);
+}
+
+void http_session::send_json(unsigned status, std::string body,
+                             bool keep_alive, unsigned version,
+                             std::string_view allow) {
+  http::response<http::string_body> res{static_cast<http::status>(status),
+                                        version};
+  res.set(http::field::server, "tidewire");
+  res.set(http::field::content_type, "application/json");
+  res.set(http::field::access_control_allow_origin, "*");
+  if (!allow.empty())
+    res.set(http::field::allow, bsv(allow));
+  res.keep_alive(keep_alive);
+  res.body() = std::move(body);
+  res.prepare_payload();
+  send(std::move(res));
+}
+
+template <class Response>
+void http_session::send(Response&& res) {
+  auto sp = std::make_shared<std::decay_t<Response>>(std::move(res));
+  res_ = sp;
+  stream_.expires_after(state_->cfg.idle_timeout);
+  http::async_write(stream_, *sp,
+                    beast::bind_front_handler(&http_session::on_write,
+                                              shared_from_this(),
+                                              sp->need_eof()));
+}
+
+void http_session::on_write(bool close, boost::system::error_code ec,
+                            std::size_t) {
+  res_.reset();
+  if (ec)
+    return fail(ec, "http write", id_);
+  if (close)
+    return do_close();
+  do_read();
+}
+
+void http_session::do_close() {
+  boost::system::error_code ignored;
+  stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+}
+
+} // namespace tidewire::net

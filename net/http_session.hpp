@@ -1,0 +1,59 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+namespace tidewire::net {
+
+struct server_state;
+struct api_response;
+
+// One HTTP/1.1 connection on its own strand: keep-alive, one request at a
+// time, body limit and timeouts. Serves static files, health, readiness,
+// metrics and the REST API, and hands `GET /ws` upgrades to a
+// websocket_session.
+class http_session : public std::enable_shared_from_this<http_session> {
+public:
+  using request = boost::beast::http::request<boost::beast::http::string_body>;
+
+  http_session(boost::asio::ip::tcp::socket&& socket,
+               std::shared_ptr<server_state> state, uint64_t conn_id);
+  ~http_session();
+
+  void run();
+
+private:
+  void do_read();
+  void on_read(boost::system::error_code ec, std::size_t bytes);
+  void handle(request& req);
+  void upgrade(request& req, std::string_view path);
+  void serve_api(request& req, std::string_view path, std::string_view query);
+  void serve_file(const request& req, std::string_view path);
+  void send_json(unsigned status, std::string body, bool keep_alive,
+                 unsigned version, std::string_view allow = {});
+  void send_api(const api_response& res, bool keep_alive, unsigned version);
+  template <class Response>
+  void send(Response&& res);
+  void on_write(bool close, boost::system::error_code ec, std::size_t bytes);
+  void do_close();
+
+  boost::beast::tcp_stream stream_;
+  boost::beast::flat_buffer buffer_;
+  std::shared_ptr<server_state> state_;
+  const uint64_t id_;
+  std::optional<boost::beast::http::request_parser<
+    boost::beast::http::string_body>>
+    parser_;
+  std::shared_ptr<void> res_; // the response being written
+  bool upgraded_ = false;
+};
+
+} // namespace tidewire::net

@@ -1,0 +1,86 @@
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/websocket/stream.hpp>
+
+#include <caf/actor.hpp>
+
+#include "actors/client_link.hpp"
+#include "net/request_parser.hpp"
+
+namespace tidewire::net {
+
+struct server_state;
+
+// One WebSocket connection on its own strand, paired with one session actor.
+//
+//   client ──text frame──▶ on_read ──parse_text_frame──▶ session actor
+//   client ◀──one message── write ◀──deliver(frames)──── session actor
+//                                   └──written_atom────▶ (next batch)
+//
+// deliver() and close() are the only members called from other threads (the
+// session actor's); they only post to the strand. Everything else runs on the
+// strand. The session actor holds this object as its client_link until it
+// quits, which it does once told closed_atom.
+class websocket_session : public client_link,
+                          public std::enable_shared_from_this<websocket_session> {
+public:
+  // Protocol errors tolerated on one connection before it is closed with
+  // 1008: a client that keeps sending garbage is broken or hostile.
+  static constexpr uint32_t max_protocol_errors = 100;
+
+  websocket_session(boost::asio::ip::tcp::socket&& socket,
+                    std::shared_ptr<server_state> state, uint64_t conn_id);
+  ~websocket_session() override;
+
+  // Completes the handshake for the upgrade request `req`, answering with
+  // `subprotocol` ("" for none). Must run on the socket's strand.
+  void run(boost::beast::http::request<boost::beast::http::string_body> req,
+           std::string subprotocol);
+
+  void deliver(std::vector<frame> frames) override; // any thread
+  void close(uint16_t code, std::string reason) override; // any thread
+
+  // Tells the actor the connection is gone. Only when no io thread runs.
+  void abandon();
+
+private:
+  void on_accept(boost::system::error_code ec);
+  void do_read();
+  void on_read(boost::system::error_code ec, std::size_t bytes);
+  void handle_text(std::string_view text);
+  void protocol_error(const std::string& code, const std::string& message,
+                      const std::string& id_json);
+  void enqueue(std::vector<frame> frames);
+  void write_next();
+  void on_write(boost::system::error_code ec, std::size_t bytes);
+  void start_close(uint16_t code, std::string reason);
+  void on_closed();
+
+  boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+  boost::beast::flat_buffer buffer_;
+  std::shared_ptr<server_state> state_;
+  const uint64_t id_;
+  caf::actor actor_;
+  parser_limits limits_;
+  std::deque<std::vector<frame>> queue_; // batches waiting for the write
+  std::vector<frame> in_flight_;         // keeps the written bytes alive
+  std::vector<boost::asio::const_buffer> buffers_;
+  uint32_t errors_ = 0;
+  bool accepted_ = false;
+  bool writing_ = false;
+  bool closing_ = false; // our close handshake started
+  bool closed_ = false;  // the read loop ended; the actor was told
+};
+
+} // namespace tidewire::net
