@@ -204,6 +204,8 @@ void handle_api(caf::actor_system& sys, const caf::actor& directory,
       return done(method_not_allowed("GET"));
     return list(sys, directory, std::move(done));
   }
+  if (path.front() != '/')
+    return done(error_response(404, "not_found", "no such API path"));
   path.remove_prefix(1); // the '/' after "channels"
   auto segs = segments(path);
   if (segs.size() != 2
