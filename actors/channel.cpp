@@ -27,9 +27,6 @@ using json = nlohmann::json;
 using storage::channel_meta;
 using storage::record;
 
-// How often retention by age is enforced.
-constexpr auto trim_interval = std::chrono::seconds(60);
-
 int64_t wall_clock_ms() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch())
@@ -384,8 +381,8 @@ caf::behavior channel_behavior(channel_actor* self, channel_params params) {
   self->set_down_handler([self](const caf::down_msg& dm) {
     self->state.subs.erase(dm.source);
   });
-  if (st.persistent())
-    self->delayed_send(self, trim_interval, tick_atom::value);
+  if (st.persistent() && st.params.limits.trim_interval.count() > 0)
+    self->delayed_send(self, st.params.limits.trim_interval, tick_atom::value);
   return {
     [self](publish_atom, std::string& data_json) {
       auto rp = self->make_response_promise();
@@ -422,7 +419,8 @@ caf::behavior channel_behavior(channel_actor* self, channel_params params) {
     },
     [self](tick_atom) {
       trim(self);
-      self->delayed_send(self, trim_interval, tick_atom::value);
+      self->delayed_send(self, self->state.params.limits.trim_interval,
+                         tick_atom::value);
     },
   };
 }

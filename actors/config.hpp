@@ -24,6 +24,9 @@ struct channel_limits {
   size_t catchup_limit = 100;    // updates sent on a `recovered: false` stream resume
   size_t read_chunk = 512;       // records per store read during a catch-up
   size_t max_batch = 256;        // publishes group-committed in one WriteBatch
+  // How often retention by age is enforced; zero turns the timer off (tests
+  // under the deterministic scheduler, which fires every pending timeout).
+  std::chrono::milliseconds trim_interval = std::chrono::seconds(60);
 };
 
 struct session_limits {

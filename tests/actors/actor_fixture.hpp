@@ -1,0 +1,166 @@
+#pragma once
+
+// Shared fixture of the actor suites. Include after caf/test/dsl.hpp.
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <caf/all.hpp>
+#include <nlohmann/json.hpp>
+
+#include "actors/atoms.hpp"
+#include "actors/channel.hpp"
+#include "actors/messages.hpp"
+#include "actors/store.hpp"
+#include "storage/replay_store.hpp"
+
+namespace tidewire::test {
+
+using json = nlohmann::json;
+
+// Everything a fake session actor was sent, decoded.
+struct inbox {
+  std::vector<json> messages;
+  std::vector<uint64_t> sub_ids;
+
+  // The messages of one type, in arrival order.
+  std::vector<json> of_type(const std::string& type) const {
+    std::vector<json> out;
+    for (auto& m : messages)
+      if (m.value("type", "") == type)
+        out.push_back(m);
+    return out;
+  }
+
+  // `key` of the first message of `type` (a copy: safe inside CAF_CHECK).
+  json field(const std::string& type, const std::string& key) const {
+    for (auto& m : messages)
+      if (m.value("type", "") == type)
+        return m.value(key, json{});
+    return json{};
+  }
+
+  std::vector<uint64_t> update_seqs() const {
+    std::vector<uint64_t> out;
+    for (auto& m : of_type("update"))
+      out.push_back(m.at("seq").get<uint64_t>());
+    return out;
+  }
+};
+
+// A stand-in for a session actor: records every delivered frame.
+inline caf::behavior recorder(caf::event_based_actor*,
+                              std::shared_ptr<inbox> box) {
+  return {
+    [box](deliver_atom, uint64_t sub_id, std::vector<frame>& frames,
+          uint64_t) {
+      for (auto& f : frames) {
+        box->messages.push_back(json::parse(*f));
+        box->sub_ids.push_back(sub_id);
+      }
+    },
+  };
+}
+
+// A fresh directory under the system temp dir, removed at destruction.
+struct temp_dir {
+  std::filesystem::path path;
+  temp_dir() {
+    std::string tmpl = (std::filesystem::temp_directory_path()
+                        / "tidewire-actors-XXXXXX")
+                         .string();
+    path = mkdtemp(tmpl.data());
+  }
+  ~temp_dir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+};
+
+struct actor_fixture : test_coordinator_fixture<> {
+  temp_dir dir;
+  std::shared_ptr<storage::replay_store> store;
+  store_actors stores;
+
+  void open_store() {
+    std::unique_ptr<storage::replay_store> opened;
+    auto st = storage::replay_store::open(
+      storage::open_options{(dir.path / "data").string(),
+                            storage::durability::wal, false, {}},
+      &opened);
+    CAF_REQUIRE(st.ok());
+    store = std::move(opened);
+    stores = spawn_store_actors(sys, store, false);
+  }
+
+  // Kills the store actors and closes the store, as a node shutdown does.
+  void close_store() {
+    anon_send_exit(stores.writer, caf::exit_reason::user_shutdown);
+    anon_send_exit(stores.reader, caf::exit_reason::user_shutdown);
+    run();
+    stores = {};
+    store.reset();
+  }
+
+  // The deterministic scheduler fires every pending timeout in run(), so
+  // periodic timers are off in these suites.
+  static channel_limits test_limits() {
+    channel_limits limits;
+    limits.trim_interval = std::chrono::milliseconds(0);
+    return limits;
+  }
+
+  caf::actor make_channel(const std::string& name, const std::string& kind,
+                          channel_limits limits = test_limits()) {
+    channel_decl decl;
+    decl.pattern = name;
+    decl.kind = kind;
+    auto ch = spawn_channel(sys, channel_params{name, decl, limits,
+                                                stores.writer, stores.reader});
+    run();
+    return ch;
+  }
+
+  std::pair<caf::actor, std::shared_ptr<inbox>> make_subscriber() {
+    auto box = std::make_shared<inbox>();
+    auto sub = sys.spawn(recorder, box);
+    run();
+    return {sub, box};
+  }
+
+  publish_ack publish(const caf::actor& ch, const json& data) {
+    self->send(ch, publish_atom::value, data.dump());
+    run();
+    publish_ack result;
+    self->receive([&](publish_ack& ack) { result = ack; },
+                  caf::after(std::chrono::seconds(0)) >>
+                    [] { CAF_FAIL("no publish_ack"); });
+    return result;
+  }
+
+  void subscribe(const caf::actor& ch, const caf::actor& session,
+                 uint64_t sub_id, std::optional<uint64_t> since = {},
+                 std::optional<std::string> epoch = {}) {
+    subscribe_request req{"", since, epoch, ""};
+    self->send(ch, subscribe_atom::value, session, sub_id, req);
+    run();
+  }
+
+  template <class T, class... Ts>
+  T ask(const caf::actor& dest, Ts... xs) {
+    self->send(dest, xs...);
+    run();
+    T result{};
+    self->receive([&](T& x) { result = std::move(x); },
+                  [&](caf::error& err) {
+                    CAF_FAIL("unexpected error: " << caf::to_string(err));
+                  },
+                  caf::after(std::chrono::seconds(0)) >>
+                    [] { CAF_FAIL("no reply"); });
+    return result;
+  }
+};
+
+} // namespace tidewire::test

@@ -1,0 +1,103 @@
+#define CAF_SUITE actors.directory
+#include "caf/test/dsl.hpp"
+#include "caf/test/unit_test_impl.hpp"
+
+#include "actors/directory.hpp"
+#include "actors/errors.hpp"
+#include "tests/actors/actor_fixture.hpp"
+
+using namespace tidewire;
+using namespace tidewire::test;
+
+namespace {
+
+struct directory_fixture : actor_fixture {
+  caf::actor spawn_dir() {
+    directory_config cfg;
+    cfg.decls = {{"trades", "stream"}, {"positions.*", "state"}};
+    cfg.limits = test_limits();
+    cfg.store_writer = stores.writer;
+    cfg.store_reader = stores.reader;
+    auto dir = spawn_directory(sys, cfg);
+    run();
+    return dir;
+  }
+
+  caf::expected<caf::actor> get(const caf::actor& dir, const std::string& name) {
+    self->send(dir, get_atom::value, name);
+    run();
+    caf::expected<caf::actor> result = caf::actor{};
+    self->receive([&](caf::actor& ch) { result = ch; },
+                  [&](caf::error& err) { result = std::move(err); },
+                  caf::after(std::chrono::seconds(0)) >>
+                    [] { CAF_FAIL("no reply"); });
+    return result;
+  }
+};
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(directory_tests, directory_fixture)
+
+CAF_TEST(declared names resolve to one channel actor each) {
+  auto dir = spawn_dir();
+  auto a = get(dir, "trades");
+  auto b = get(dir, "trades");
+  CAF_REQUIRE(a && b);
+  CAF_CHECK(*a);
+  CAF_CHECK_EQUAL(*a, *b);
+}
+
+CAF_TEST(patterns spawn channels on first use with the declared kind) {
+  auto dir = spawn_dir();
+  auto acme = get(dir, "positions.ACME");
+  CAF_REQUIRE(acme);
+  auto info = ask<channel_info>(*acme, info_atom::value);
+  CAF_CHECK_EQUAL(info.kind, "state");
+  CAF_CHECK_EQUAL(info.name, "positions.ACME");
+  auto other = get(dir, "positions.GLOBX");
+  CAF_REQUIRE(other);
+  CAF_CHECK_NOT_EQUAL(*acme, *other);
+}
+
+CAF_TEST(undeclared and invalid names are refused with their codes) {
+  auto dir = spawn_dir();
+  auto unknown = get(dir, "orders");
+  CAF_REQUIRE(!unknown);
+  CAF_CHECK_EQUAL(error_code(unknown.error()), "unknown_channel");
+  auto invalid = get(dir, "bad name!");
+  CAF_REQUIRE(!invalid);
+  CAF_CHECK_EQUAL(error_code(invalid.error()), "invalid_channel");
+  auto empty = get(dir, "");
+  CAF_REQUIRE(!empty);
+  CAF_CHECK_EQUAL(error_code(empty.error()), "invalid_channel");
+}
+
+CAF_TEST(list reports every channel by name) {
+  auto dir = spawn_dir();
+  get(dir, "positions.ACME");
+  auto infos = ask<std::vector<channel_info>>(dir, list_atom::value);
+  CAF_REQUIRE_EQUAL(infos.size(), 2u);
+  CAF_CHECK_EQUAL(infos[0].name, "positions.ACME");
+  CAF_CHECK_EQUAL(infos[1].name, "trades");
+  CAF_CHECK_EQUAL(infos[1].kind, "stream");
+}
+
+CAF_TEST(channels found in the store are listed after a restart) {
+  open_store();
+  {
+    auto dir = spawn_dir();
+    auto ch = get(dir, "positions.UMBR");
+    CAF_REQUIRE(ch);
+    publish(*ch, {{"qty", 1}});
+    anon_send_exit(dir, caf::exit_reason::user_shutdown);
+    run();
+  }
+  auto dir = spawn_dir();
+  auto infos = ask<std::vector<channel_info>>(dir, list_atom::value);
+  CAF_REQUIRE_EQUAL(infos.size(), 2u);
+  CAF_CHECK_EQUAL(infos[0].name, "positions.UMBR");
+  CAF_CHECK_EQUAL(infos[0].head, 1u);
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()

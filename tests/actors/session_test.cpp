@@ -1,0 +1,175 @@
+#define CAF_SUITE actors.session
+#include "caf/test/dsl.hpp"
+#include "caf/test/unit_test_impl.hpp"
+
+#include "actors/client_link.hpp"
+#include "actors/directory.hpp"
+#include "actors/frames.hpp"
+#include "actors/session.hpp"
+#include "tests/actors/actor_fixture.hpp"
+
+using namespace tidewire;
+using namespace tidewire::test;
+
+namespace {
+
+// Records what the session actor hands its connection. Under the test
+// coordinator every call comes from the one scheduler thread.
+struct fake_link : client_link {
+  std::vector<std::vector<json>> batches;
+  uint16_t close_code = 0;
+
+  void deliver(std::vector<frame> frames) override {
+    std::vector<json> batch;
+    for (auto& f : frames)
+      batch.push_back(json::parse(*f));
+    batches.push_back(std::move(batch));
+  }
+
+  void close(uint16_t code, std::string) override {
+    close_code = code;
+  }
+
+  std::vector<json> all() const {
+    std::vector<json> out;
+    for (auto& b : batches)
+      out.insert(out.end(), b.begin(), b.end());
+    return out;
+  }
+};
+
+struct session_fixture : actor_fixture {
+  std::shared_ptr<fake_link> link = std::make_shared<fake_link>();
+  caf::actor directory;
+  session_limits limits;
+
+  caf::actor start_session() {
+    directory_config cfg;
+    cfg.decls = default_channel_decls();
+    cfg.limits = test_limits();
+    directory = spawn_directory(sys, cfg);
+    auto session = spawn_session(sys, limits, {"node-a", "s-1"}, link,
+                                 directory);
+    run();
+    return session;
+  }
+
+  void written(const caf::actor& session) {
+    self->send(session, written_atom::value);
+    run();
+  }
+};
+
+frame text_frame(size_t bytes) {
+  return std::make_shared<const std::string>(std::string(bytes, 'x'));
+}
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(session_tests, session_fixture)
+
+CAF_TEST(the first frame is welcome) {
+  limits.heartbeat_ms = 1234;
+  start_session();
+  CAF_REQUIRE_EQUAL(link->batches.size(), 1u);
+  auto& welcome = link->batches[0][0];
+  CAF_CHECK_EQUAL(welcome.at("type"), "welcome");
+  CAF_CHECK_EQUAL(welcome.at("node"), "node-a");
+  CAF_CHECK_EQUAL(welcome.at("session"), "s-1");
+  CAF_CHECK_EQUAL(welcome.at("protocol"), 1);
+  CAF_CHECK_EQUAL(welcome.at("heartbeat_ms"), 1234);
+}
+
+CAF_TEST(one batch is in flight and the rest waits for written) {
+  limits.max_batch_frames = 2;
+  auto session = start_session();
+  for (int i = 0; i < 3; ++i)
+    self->send(session, reply_atom::value, frames::pong(std::to_string(i)));
+  run();
+  CAF_CHECK_EQUAL(link->batches.size(), 1u); // welcome still in flight
+  written(session);
+  CAF_REQUIRE_EQUAL(link->batches.size(), 2u);
+  CAF_CHECK_EQUAL(link->batches[1].size(), 2u);
+  written(session);
+  CAF_REQUIRE_EQUAL(link->batches.size(), 3u);
+  CAF_CHECK_EQUAL(link->batches[2].size(), 1u);
+  CAF_CHECK_EQUAL(link->batches[2][0].at("id"), 2);
+}
+
+CAF_TEST(a slow consumer is closed with 1013 once its queue passes the cap) {
+  limits.queue_bytes = 10'000;
+  auto session = start_session();
+  self->monitor(session);
+  for (int i = 0; i < 4; ++i)
+    self->send(session, reply_atom::value, text_frame(2'000));
+  run();
+  CAF_CHECK_EQUAL(link->close_code, 0);
+  self->send(session, reply_atom::value, text_frame(2'000));
+  run();
+  CAF_CHECK_EQUAL(link->close_code, 1013);
+  bool down = false;
+  self->receive([&](caf::down_msg&) { down = true; },
+                caf::after(std::chrono::seconds(0)) >> [] {});
+  CAF_CHECK(down);
+}
+
+CAF_TEST(unsubscribing what is not subscribed is an error with the id) {
+  auto session = start_session();
+  written(session);
+  self->send(session, unsubscribe_request{"trades", "\"u1\""});
+  run();
+  auto msgs = link->all();
+  CAF_REQUIRE_EQUAL(msgs.size(), 2u);
+  CAF_CHECK_EQUAL(msgs[1].at("type"), "error");
+  CAF_CHECK_EQUAL(msgs[1].at("code"), "not_subscribed");
+  CAF_CHECK_EQUAL(msgs[1].at("id"), "u1");
+}
+
+CAF_TEST(subscribe publish and unsubscribe through the directory) {
+  limits.max_batch_frames = 100;
+  auto session = start_session();
+  written(session);
+  self->send(session, subscribe_request{"trades", std::nullopt, std::nullopt, "1"});
+  run();
+  written(session);
+  self->send(session, publish_request{"trades", R"({"symbol":"ACME"})", "2"});
+  run();
+  written(session);
+  written(session);
+  self->send(session, unsubscribe_request{"trades", "3"});
+  run();
+  written(session);
+  std::vector<std::string> types;
+  for (auto& m : link->all())
+    types.push_back(m.at("type"));
+  // `published` and the update may come in either order: both follow the
+  // durable commit.
+  CAF_REQUIRE_EQUAL(types.size(), 5u);
+  CAF_CHECK_EQUAL(types[0], "welcome");
+  CAF_CHECK_EQUAL(types[1], "subscribed");
+  CAF_CHECK_EQUAL(types[4], "unsubscribed");
+  auto all = link->all();
+  for (int i = 2; i <= 3; ++i) {
+    if (all[i].at("type") == "update") {
+      CAF_CHECK_EQUAL(all[i].at("seq"), 1);
+      CAF_CHECK_EQUAL(all[i].at("data").at("symbol"), "ACME");
+    } else {
+      CAF_CHECK_EQUAL(all[i].at("type"), "published");
+      CAF_CHECK_EQUAL(all[i].at("seq"), 1);
+      CAF_CHECK_EQUAL(all[i].at("id"), 2);
+    }
+  }
+}
+
+CAF_TEST(unknown channels are reported to the client) {
+  auto session = start_session();
+  written(session);
+  self->send(session, subscribe_request{"nope", std::nullopt, std::nullopt, "7"});
+  run();
+  auto msgs = link->all();
+  CAF_REQUIRE_EQUAL(msgs.size(), 2u);
+  CAF_CHECK_EQUAL(msgs[1].at("code"), "unknown_channel");
+  CAF_CHECK_EQUAL(msgs[1].at("id"), 7);
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
