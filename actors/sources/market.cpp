@@ -82,10 +82,12 @@ json market::execute_trade(int64_t now_ms) {
   return trade;
 }
 
+// Valued at the quoted (cent-rounded) prices the positions channel shows, so
+// the dashboard's total equals cash plus the positions' market values.
 double market::unrealized() const {
   double sum = 0;
   for (auto& [symbol, pos] : positions_)
-    sum += (instruments_.at(symbol).price - pos.avg_price)
+    sum += (round_cents(instruments_.at(symbol).price) - pos.avg_price)
            * static_cast<double>(pos.qty);
   return sum;
 }
@@ -93,7 +95,8 @@ double market::unrealized() const {
 double market::total_value() const {
   double value = cash_;
   for (auto& [symbol, pos] : positions_)
-    value += instruments_.at(symbol).price * static_cast<double>(pos.qty);
+    value += round_cents(instruments_.at(symbol).price)
+             * static_cast<double>(pos.qty);
   return value;
 }
 
