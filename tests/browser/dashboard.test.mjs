@@ -4,8 +4,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import WebSocket from 'ws';
+import { TidewireClient } from '../../web/client/tidewire.js';
 import { startNode, removeDir, binaryAvailable, BIN } from '../js/helpers/node.mjs';
-import { launchBrowser, newPage, until, waitForLivePanels, prerequisites, SCREENSHOTS } from './helpers.mjs';
+import { launchBrowser, newPage, until, waitForLivePanels, prerequisites, contiguous, SCREENSHOTS } from './helpers.mjs';
 
 let node;
 let browser;
@@ -52,9 +54,10 @@ test('the page loads and all five panels show live data', async (t) => {
   const conn = await page.evaluate(() => document.querySelector('#connection').dataset.state);
   assert.equal(conn, 'connected');
 
-  // A full blotter for the screenshot, then no uncaught errors.
-  await until(page, () => document.querySelectorAll('#trades-body tr').length >= 12, null, 30000);
-  await page.screenshot({ path: join(SCREENSHOTS, 'desktop.png'), fullPage: true });
+  // A fuller blotter and curve for the screenshot, then no uncaught errors.
+  await until(page, () => document.querySelectorAll('#trades-body tr').length >= 16
+    && Number(document.querySelector('#panel-performance .chart').dataset.points) >= 8, null, 40000);
+  await page.screenshot({ path: join(SCREENSHOTS, 'desktop.png'), fullPage: true, animations: 'disabled' });
   assert.deepEqual(page.errors, []);
   await page.close();
 });
@@ -67,7 +70,7 @@ test('a 390 px wide phone screen renders without horizontal scrolling', async ()
   const widths = await page.evaluate(() => ({ doc: document.documentElement.scrollWidth, body: document.body.scrollWidth }));
   assert.ok(widths.doc <= 390, `document scrollWidth ${widths.doc}`);
   assert.ok(widths.body <= 390, `body scrollWidth ${widths.body}`);
-  await page.screenshot({ path: join(SCREENSHOTS, 'phone.png'), fullPage: true });
+  await page.screenshot({ path: join(SCREENSHOTS, 'phone.png'), fullPage: true, animations: 'disabled' });
   assert.deepEqual(page.errors, []);
   await page.close();
 });
@@ -89,6 +92,46 @@ test('per-channel toggles unsubscribe, and persist across a reload', async () =>
 
   await page.check('#toggles input[data-channel="trades"]');
   await until(page, () => window.tidewireDebug.panel('trades') === 'live' && window.tidewireDebug.appliedSeqs.trades.length > 0);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test('a burst of 2000 trades: every seq applied, the blotter stays at 200 rows', async () => {
+  const page = await newPage(browser.context, { width: 1280, height: 900 });
+  await page.goto(`${node.url}/`);
+  await until(page, () => window.tidewireDebug?.state === 'connected' && window.tidewireDebug.panel('trades') === 'live');
+
+  const publisher = new TidewireClient({ urls: [node.wsUrl], WebSocket });
+  const acks = [];
+  try {
+    const total = 2000;
+    const inFlight = 100;
+    for (let start = 0; start < total; start += inFlight) {
+      const batch = [];
+      for (let i = start; i < Math.min(total, start + inFlight); i++) {
+        batch.push(publisher.publish('trades', { id: `burst-${i}`, symbol: 'BURST', side: i % 2 ? 'buy' : 'sell', qty: 1, price: 100 + (i % 10), ts: Date.now(), realized_pnl: 0 }));
+      }
+      for (const ack of await Promise.all(batch)) acks.push(ack.seq);
+    }
+  } finally {
+    publisher.close();
+  }
+  const last = Math.max(...acks);
+  await until(page, (l) => window.tidewireDebug.appliedSeqs.trades.at(-1) >= l, last, 60000);
+  const result = await page.evaluate((seqs) => {
+    const applied = new Set(window.tidewireDebug.appliedSeqs.trades);
+    return {
+      missing: seqs.filter((s) => !applied.has(s)).length,
+      rows: document.querySelectorAll('#trades-body tr').length,
+      seqs: window.tidewireDebug.appliedSeqs.trades,
+    };
+  }, acks);
+  assert.equal(result.missing, 0, 'every published seq was applied');
+  assert.deepEqual(contiguous(result.seqs), { ok: true });
+  // The DOM is updated once per frame; wait for the frame after the last trade.
+  await until(page, () => document.querySelectorAll('#trades-body tr').length === 200, null, 10000);
+  const top = await page.evaluate(() => Number(document.querySelector('#trades-body tr').dataset.seq));
+  assert.ok(top >= last, 'the newest trade is on top');
   assert.deepEqual(page.errors, []);
   await page.close();
 });

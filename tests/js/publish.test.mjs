@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import WebSocket from 'ws';
 import { TidewireClient } from '../../web/client/tidewire.js';
 import { startNode, removeDir, binaryAvailable, BIN } from './helpers/node.mjs';
-import { waitForEvent } from './helpers/wait.mjs';
+import { waitForEvent, waitUntil } from './helpers/wait.mjs';
 
 test.before(() => assert.ok(binaryAvailable(), `tidewire binary not found at ${BIN} (set TIDEWIRE_BIN)`));
 
@@ -72,9 +72,14 @@ test('state channel: merge patches give the same document as the node', async ()
     { positions: { ACME: { qty: 12, last_price: 5.75 } } },
     { positions: { BOLT: null } },
   ];
+  const docs = new Map();
+  const off = client.on('positions', (d, meta) => docs.set(meta.seq, d));
   let last;
+  // The update may arrive before the ack: record first, then wait for the seq.
   for (const p of patches) last = await client.publish('positions', p);
-  const [doc] = await waitForEvent(client, 'positions', (_d, meta) => meta.seq === last.seq, 5000);
+  await waitUntil(client, ['positions'], () => docs.has(last.seq), 5000, `positions seq ${last.seq}`);
+  off();
+  const doc = docs.get(last.seq);
   assert.deepEqual(doc, { positions: { ACME: { symbol: 'ACME', qty: 12, avg_price: 5, last_price: 5.75 } } });
   const state = await node.getJson('/api/v1/channels/positions/state');
   assert.equal(state.status, 200);

@@ -119,7 +119,7 @@ test('a node restarted without its history (new epoch) is reported as a reset', 
 
   // The new history is delivered from its start.
   const fresh = await publishNumbered(node, 100, 3);
-  const last = fresh.get(102);
-  await waitForEvent(client, 'trades', (_d, meta) => meta.seq === last, 10000);
+  await rec.waitForData((d) => d.n === 102, 10000);
   assert.deepEqual(rec.seqs.slice(-3), [...fresh.values()]);
+  assert.deepEqual(rec.data.slice(-3).map((d) => d.n), [100, 101, 102]);
 });

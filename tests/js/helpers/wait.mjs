@@ -40,6 +40,7 @@ export function recordChannel(client, channel) {
     rec.data.push(data);
   });
   rec.has = (seq) => rec.seqs.includes(seq);
+  rec.waitForData = (pred, timeoutMs = 20000) => waitUntil(client, [`${channel}_update`], () => rec.data.some(pred), timeoutMs, `${channel} data`);
   rec.waitFor = (seq, timeoutMs = 20000) => waitUntil(client, [`${channel}_update`], () => rec.seqs.at(-1) >= seq, timeoutMs, `${channel} seq ${seq}`);
   return rec;
 }
