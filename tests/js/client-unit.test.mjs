@@ -346,3 +346,32 @@ test('a server error for a subscribe is reported with its request', (t) => {
   assert.deepEqual(errors.map((e) => [e.code, e.request]), [['invalid_channel', { type: 'subscribe', channel: 'bad name!' }]]);
   assert.equal(client.channel('bad name!').status, 'error');
 });
+
+test('a resume the node keeps closing with 1013 before any update is given up, as a reset', (t) => {
+  const { client, ws, clock } = setup({ channels: ['trades'] });
+  t.after(() => client.close());
+  ws().welcome();
+  subscribedReply(ws(), 'trades', { kind: 'stream', epoch: 'e', seq: 0, recovered: false });
+  ws().deliver({ type: 'update', channel: 'trades', seq: 1, data: {} });
+  const resets = [];
+  client.on('reset', (r) => resets.push(r));
+  const sinces = [];
+  for (let i = 0; i < 4; i++) {
+    ws().serverClose(1013, 'slow consumer');
+    clock.advance(client.stateInfo.retryAt - clock.now());
+    ws().welcome();
+    const sub = ws().sentOfType('subscribe').at(-1);
+    sinces.push(sub.since ?? null);
+    if (sub.since === undefined) {
+      ws().deliver({ type: 'subscribed', id: sub.id, channel: 'trades', kind: 'stream', epoch: 'e', seq: 900, recovered: false });
+    } else {
+      ws().deliver({ type: 'subscribed', id: sub.id, channel: 'trades', kind: 'stream', epoch: 'e', seq: 900, recovered: true });
+    }
+  }
+  assert.deepEqual(sinces, [1, 1, 1, null], 'three stuck resumes, then a fresh subscribe');
+  assert.deepEqual(resets.map((r) => [r.reason, r.previousSeq]), [['too_far_behind', 1]]);
+  // The next gap on that connection is repaired with a resume again.
+  ws().deliver({ type: 'update', channel: 'trades', seq: 800, data: {} });
+  ws().deliver({ type: 'update', channel: 'trades', seq: 802, data: {} });
+  assert.equal(ws().sentOfType('subscribe').at(-1).since, 800);
+});

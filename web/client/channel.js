@@ -36,12 +36,22 @@ export class ChannelTracker {
     return true;
   }
 
-  /** The subscribe message to send now; the tracker becomes pending. */
-  subscribeRequest() {
+  /**
+   * The subscribe message to send now; the tracker becomes pending.
+   * `giveUpResume` subscribes afresh although a resume would be possible
+   * (the node cannot deliver the catch-up); the `subscribed` then reports a
+   * reset like a refused resume.
+   */
+  subscribeRequest({ giveUpResume = false } = {}) {
     const msg = { type: 'subscribe', channel: this.name };
+    this.gaveUpResume = false;
     if (this.canResume()) {
-      msg.since = this.seq;
-      if (this.epoch) msg.epoch = this.epoch;
+      if (giveUpResume) {
+        this.gaveUpResume = true;
+      } else {
+        msg.since = this.seq;
+        if (this.epoch) msg.epoch = this.epoch;
+      }
     }
     this.requestedSince = msg.since ?? null;
     this.status = 'pending';
@@ -70,8 +80,8 @@ export class ChannelTracker {
   onSubscribed(msg) {
     if (this.status !== 'pending') return { ignore: true };
     if (typeof msg.kind === 'string') this.kind = msg.kind;
-    const resumed = this.requestedSince !== null;
-    if (msg.recovered === true && resumed) {
+    const resumed = this.requestedSince !== null || this.gaveUpResume;
+    if (msg.recovered === true && this.requestedSince !== null) {
       if (this.kind === 'state' && this.doc === undefined) {
         this.seq = null;
         this.status = 'idle';

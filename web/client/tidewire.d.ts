@@ -55,6 +55,12 @@ export interface TidewireOptions {
   connectTimeoutMs?: number;
   /** Default timeout of publish(); 10 s. */
   publishTimeoutMs?: number;
+  /**
+   * After this many consecutive 1013 (slow consumer) closes with no update
+   * applied, subscribe afresh instead of resuming (a `reset` with reason
+   * 'too_far_behind'); 0 never gives up. Default 3.
+   */
+  giveUpResumeAfter?: number;
   /** Consecutive failed attempts after which the state is 'offline' instead of 'reconnecting'; 5. */
   offlineAfterAttempts?: number;
   /** Connect in the constructor (default true). */
@@ -117,7 +123,12 @@ export interface ResetInfo {
   head: number | null;
   previousEpoch: string | null;
   previousSeq: number | null;
-  reason: 'epoch_changed' | 'not_retained';
+  /**
+   * epoch_changed: the node's history of the channel is a new one;
+   * not_retained: the node no longer has the updates after previousSeq;
+   * too_far_behind: the client gave up resuming after repeated 1013 closes.
+   */
+  reason: 'epoch_changed' | 'not_retained' | 'too_far_behind';
 }
 
 export interface GapInfo {

@@ -35,6 +35,7 @@ const DEFAULT_HEARTBEAT_MS = 15000;
 const DEFAULT_CONNECT_TIMEOUT_MS = 10000;
 const DEFAULT_PUBLISH_TIMEOUT_MS = 10000;
 const DEFAULT_OFFLINE_AFTER = 5;
+const DEFAULT_GIVE_UP_RESUME_AFTER = 3;
 // Our own close code for a connection we gave up on (heartbeat, connect timeout).
 const CLOSE_ABANDONED = 4000;
 // Close codes that mean something is wrong beyond the network: the state
@@ -94,6 +95,10 @@ export class TidewireClient extends Emitter {
     this._timer = null; // retry or connect timeout
     this._hbTimer = null;
     this._retryAt = null;
+    this._appliedOnConnection = 0;
+    // Consecutive connections closed with 1013 before a single update was
+    // applied: the node cannot even start the catch-up we ask for.
+    this._stuckCloses = 0;
 
     for (const [name, pos] of Object.entries(options.resume ?? {})) {
       this._channels.set(name, new ChannelTracker(name, pos ?? {}));
@@ -304,6 +309,8 @@ export class TidewireClient extends Emitter {
     this.emit('disconnected', info);
     if (this._userClosed) return;
 
+    if (info.code === 1013 && this._gotWelcome && this._appliedOnConnection === 0) this._stuckCloses += 1;
+    else if (this._appliedOnConnection > 0) this._stuckCloses = 0;
     this._gotWelcome = false;
     const delayMs = backoffDelay(this._attempt, this.reconnectLimits, this._random);
     this._attempt += 1;
@@ -402,7 +409,11 @@ export class TidewireClient extends Emitter {
   }
 
   _sendSubscribe(t) {
-    const msg = t.subscribeRequest();
+    // A resume the node keeps failing to deliver (closed as a slow consumer
+    // before any update, again and again) would loop forever: start afresh
+    // instead, reported as a `reset` (reason 'too_far_behind').
+    const limit = this.options.giveUpResumeAfter ?? DEFAULT_GIVE_UP_RESUME_AFTER;
+    const msg = t.subscribeRequest({ giveUpResume: limit > 0 && this._stuckCloses >= limit });
     msg.id = this._id();
     this._requests.set(msg.id, { type: 'subscribe', channel: t.name });
     this._send(msg);
@@ -491,6 +502,7 @@ export class TidewireClient extends Emitter {
     this._retryAt = null;
     this._attempt = 0;
     this._everConnected = true;
+    this._appliedOnConnection = 0;
     this.stats.connects += 1;
     this._setState('connected', { url: this.url, node: msg.node, session: msg.session });
     this.emit('welcome', msg);
@@ -498,6 +510,8 @@ export class TidewireClient extends Emitter {
     for (const t of this._channels.values()) {
       if (t.status !== 'pending' && t.status !== 'live') this._sendSubscribe(t);
     }
+    const limit = this.options.giveUpResumeAfter ?? DEFAULT_GIVE_UP_RESUME_AFTER;
+    if (limit > 0 && this._stuckCloses >= limit) this._stuckCloses = 0; // given up once; count afresh
     const outbox = this._outbox;
     this._outbox = [];
     for (const req of outbox) if (this._requests.has(req.msg.id)) this._sendRequest(req);
@@ -508,6 +522,7 @@ export class TidewireClient extends Emitter {
     const t = this._channels.get(msg.channel);
     if (!t) return;
     const since = t.requestedSince;
+    const gaveUp = t.gaveUpResume;
     const v = t.onSubscribed(msg);
     if (v.ignore) return;
     if (v.resubscribe) {
@@ -522,7 +537,8 @@ export class TidewireClient extends Emitter {
       this.emit('reset', {
         channel: t.name, kind: t.kind, epoch: t.epoch, head: v.head ?? null,
         previousEpoch: v.previous.epoch, previousSeq: v.previous.seq,
-        reason: v.previous.epoch && t.epoch && v.previous.epoch !== t.epoch ? 'epoch_changed' : 'not_retained',
+        reason: gaveUp ? 'too_far_behind'
+          : v.previous.epoch && t.epoch && v.previous.epoch !== t.epoch ? 'epoch_changed' : 'not_retained',
       });
     }
   }
@@ -555,6 +571,7 @@ export class TidewireClient extends Emitter {
   }
 
   _deliver(t, value, meta) {
+    this._appliedOnConnection += 1;
     this.emit('update', value, meta);
     if (!RESERVED.has(t.name)) this.emit(t.name, value, meta);
     this.emit(`${t.name}_update`, value, meta);

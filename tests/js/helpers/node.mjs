@@ -12,7 +12,11 @@ import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-export const BIN = process.env.TIDEWIRE_BIN || join(REPO, 'build/tools/tidewire');
+function defaultBin() {
+  const candidates = [join(REPO, 'build/tools/tidewire'), join(REPO, 'build/tools/node/tidewire')];
+  return candidates.find((p) => existsSync(p)) ?? candidates[0];
+}
+export const BIN = process.env.TIDEWIRE_BIN || defaultBin();
 const READY = /tidewire listening on http:\/\/([^\s:]+):(\d+)/;
 
 const running = new Set();

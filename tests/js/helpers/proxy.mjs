@@ -42,6 +42,25 @@ export async function startProxy(targetPort, targetHost = '127.0.0.1') {
       }
       return n;
     },
+    /**
+     * Stops reading from the node on the current connections (the node's
+     * writes back up, as with a client too slow to read); resume() undoes it.
+     */
+    pauseDownstream() {
+      for (const pair of pairs) {
+        if (pair.stalled || pair.paused) continue;
+        pair.paused = true;
+        pair.upstream.unpipe(pair.client);
+        pair.upstream.pause();
+      }
+    },
+    resumeDownstream() {
+      for (const pair of pairs) {
+        if (!pair.paused) continue;
+        pair.paused = false;
+        pair.upstream.pipe(pair.client);
+      }
+    },
     async close() {
       for (const pair of pairs) {
         pair.client.destroy();
