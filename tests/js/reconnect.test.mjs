@@ -62,10 +62,7 @@ async function scenario(t, signal) {
   const lost = waitForEvent(client, 'disconnected');
   const exit = await node.stop(signal);
   const closeInfo = await lost;
-  if (signal === 'SIGTERM') {
-    assert.equal(exit.code, 0, 'SIGTERM drains and exits 0');
-    assert.equal(closeInfo.code, 1001, 'clients are closed with 1001 (going away)');
-  }
+  if (signal === 'SIGTERM') assert.equal(closeInfo.code, 1001, 'clients are closed with 1001 (going away)');
   assert.notEqual(client.state, 'connected');
 
   node = await node.restart();
@@ -84,6 +81,8 @@ async function scenario(t, signal) {
   assert.equal(client.stats.resets, 0);
   assert.equal(client.stats.gaps, 0);
   t.diagnostic(`published while the client was away: ${missedWhileAway}`);
+  // Checked last so that a slow shutdown does not hide the resume's result.
+  if (signal === 'SIGTERM') assert.deepEqual(exit, { code: 0, signal: null }, 'SIGTERM drains and exits 0 within 10 s');
 }
 
 test('SIGTERM: closed with 1001, reconnects to the restarted node, resumes with no gap', (t) => scenario(t, 'SIGTERM'));
