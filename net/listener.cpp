@@ -1,5 +1,7 @@
 #include "net/listener.hpp"
 
+#include <future>
+
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
@@ -59,11 +61,19 @@ void listener::run() {
              [self = shared_from_this()] { self->do_accept(); });
 }
 
-void listener::stop() {
-  asio::post(acceptor_.get_executor(), [self = shared_from_this()] {
-    boost::system::error_code ignored;
-    self->acceptor_.close(ignored);
+void listener::stop(std::chrono::milliseconds timeout) {
+  auto done = std::make_shared<std::promise<void>>();
+  auto closed = done->get_future();
+  asio::post(acceptor_.get_executor(), [self = shared_from_this(), done] {
+    self->close_now();
+    done->set_value();
   });
+  closed.wait_for(timeout);
+}
+
+void listener::close_now() {
+  boost::system::error_code ignored;
+  acceptor_.close(ignored);
 }
 
 void listener::do_accept() {

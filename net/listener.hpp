@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -28,8 +29,13 @@ public:
   // Starts accepting.
   void run();
 
-  // Stops accepting; any thread.
-  void stop();
+  // Stops accepting: closes the acceptor on its strand and returns once it
+  // is closed (or after `timeout` if the io threads do not get to it). Call
+  // while the io threads run.
+  void stop(std::chrono::milliseconds timeout);
+
+  // Closes the acceptor directly. Only once no io thread runs any more.
+  void close_now();
 
 private:
   void do_accept();

@@ -98,7 +98,7 @@ void server::drain() {
   st.draining.store(true);
   if (!impl_->started || impl_->stopped)
     return;
-  impl_->acceptor->stop();
+  impl_->acceptor->stop(std::chrono::seconds(1));
   st.registry.close_all(boost::beast::websocket::close_code::going_away,
                         "node shutting down");
   // Bounded: a client that never answers the close handshake is cut by
@@ -120,6 +120,7 @@ void server::stop() {
   for (auto& t : impl_->threads)
     t.join();
   impl_->threads.clear();
+  impl_->acceptor->close_now(); // the port is free even if drain() was skipped
   // No io thread runs any more: session actors still attached to a
   // connection learn that it is gone, and quit.
   impl_->state->registry.abandon_all();
