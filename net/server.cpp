@@ -124,6 +124,10 @@ void server::stop() {
   // No io thread runs any more: session actors still attached to a
   // connection learn that it is gone, and quit.
   impl_->state->registry.abandon_all();
+  // Handlers left in the stopped io_context may keep the state alive until
+  // exit; it must not keep the directory (and through it, every actor it
+  // references) alive too, or the actor system cannot shut down.
+  impl_->state->directory = caf::actor{};
 }
 
 } // namespace tidewire::net

@@ -23,7 +23,7 @@ struct server_state {
                server_config cfg);
 
   caf::actor_system& sys;
-  const caf::actor directory;
+  caf::actor directory; // released by server::stop(), see there
   const server_config cfg;
   boost::asio::io_context ioc; // before `registry`, which takes a strand of it
   metrics stats;
