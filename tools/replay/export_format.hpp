@@ -1,0 +1,40 @@
+#pragma once
+
+// The export file: one header line, then one jsonl line per record.
+//
+//   {"tidewire_export":1,"channel":"trades","kind":"stream","epoch":"...",
+//    "first":1,"head":20,"last_ts":1795...,"state":"<json text>"}
+//   {"seq":1,"ts":1795...,"data":{...}}
+//   ...
+//
+// "state" (state channels only) is the document at head as JSON text, so an
+// import restores it even when history before `first` was trimmed.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "storage/record.hpp"
+
+namespace tidewire::replay {
+
+inline constexpr int export_version = 1;
+
+struct export_header {
+  std::string channel, kind, epoch, state;
+  uint64_t first = 1, head = 0;
+  int64_t last_ts = 0;
+};
+
+std::string header_line(const export_header& h);
+
+// Runtime error naming `line_no` when the line is not a version-1 header.
+export_header parse_header_line(const std::string& line);
+
+// Parses a record line. `data` keeps the exact JSON text of the line's
+// "data" member when the line has the layout record_json() writes (so an
+// export -> import -> export round trip is byte-identical); a reformatted
+// line falls back to the re-serialised value.
+storage::record parse_record_line(const std::string& line, uint64_t line_no);
+
+} // namespace tidewire::replay
