@@ -53,7 +53,25 @@ struct subscriber {
   uint64_t sub_id = 0;
   bool live = false;
   uint64_t next = 0; // while catching up: the next seq this subscriber needs
+  uint64_t budget = 0; // bytes the session can take in the next chunk
 };
+
+// Until a session has said how much room it has, a catch-up chunk is kept
+// this small (but always at least one update).
+constexpr uint64_t initial_catchup_budget = 16 * 1024;
+
+// The leading frames of `frames` that fit into `budget` bytes (at least one).
+size_t fitting(const std::vector<frame>& frames, uint64_t budget) {
+  uint64_t bytes = 0;
+  size_t n = 0;
+  while (n < frames.size()) {
+    bytes += frames[n]->size();
+    if (n > 0 && bytes > budget)
+      break;
+    ++n;
+  }
+  return n;
+}
 
 struct channel_state {
   static inline const char* name = "tidewire.channel";
@@ -224,36 +242,33 @@ void subscribe(channel_actor* self, const caf::actor& session, uint64_t sub_id,
     recovered = same_epoch && *req.since <= head
                 && *req.since + 1 >= st.first_available();
   }
-  subscriber sub{session, sub_id, true, 0};
+  subscriber sub{session, sub_id, true, 0, initial_catchup_budget};
   std::vector<frame> out{frames::subscribed(st.params.name,
                                             st.params.decl.kind, st.meta.epoch,
                                             head, recovered, req.id_json)};
   if (recovered) {
-    auto from = *req.since + 1;
-    if (from <= head && !st.ring->covers(from)) {
-      sub.live = false;
-      sub.next = from;
-    } else {
-      auto tail = st.ring->frames_from(from);
-      out.insert(out.end(), tail.begin(), tail.end());
-    }
+    sub.next = *req.since + 1;
   } else if (st.is_state()) {
     out.push_back(st.snapshot());
-  } else if (req.since && !st.ring->empty()) {
+  } else if (req.since) {
+    // Not recoverable: the latest retained updates give a stream some context.
     auto limit = st.params.limits.catchup_limit;
     auto from = head >= limit ? head - limit + 1 : 1;
-    auto tail = st.ring->frames_from(std::max(from, st.ring->first_seq()));
-    out.insert(out.end(), tail.begin(), tail.end());
+    sub.next = std::max(from, st.first_available());
   }
+  if (sub.next != 0 && sub.next <= head)
+    sub.live = false;
   st.subs[addr] = sub;
   deliver(self, sub, std::move(out), sub.live ? head : 0);
   if (!sub.live)
     continue_catchup(self, addr, sub_id);
 }
 
-// Sends a catching-up subscriber the next chunk from the store, or, once the
-// ring covers what is left, the ring's tail, and makes it live in the same
-// step.
+// Sends a catching-up subscriber its next chunk, from the ring or the store,
+// then waits for the session's demand (catchup_atom) before the next one, so
+// a catch-up never floods a session's outbound queue (which would close it
+// as a slow consumer). The last chunk and the switch to live happen in one
+// step: no update can fall between them.
 void continue_catchup(channel_actor* self, caf::actor_addr addr,
                       uint64_t sub_id) {
   auto& st = self->state;
@@ -261,14 +276,25 @@ void continue_catchup(channel_actor* self, caf::actor_addr addr,
   if (it == st.subs.end() || it->second.sub_id != sub_id || it->second.live)
     return;
   auto& sub = it->second;
-  if (sub.next > st.meta.head || st.ring->covers(sub.next)) {
+  auto chunk = st.params.limits.read_chunk;
+  if (sub.next > st.meta.head) {
     sub.live = true;
-    auto tail = st.ring->frames_from(sub.next);
-    if (!tail.empty())
-      deliver(self, sub, std::move(tail), st.meta.head);
     return;
   }
-  auto chunk = st.params.limits.read_chunk;
+  if (st.ring->covers(sub.next)) {
+    auto out = st.ring->frames_from(sub.next, chunk);
+    out.resize(fitting(out, sub.budget));
+    sub.next += out.size();
+    auto last = sub.next - 1;
+    if (sub.next > st.meta.head) {
+      sub.live = true;
+      deliver(self, sub, std::move(out), last);
+    } else {
+      deliver(self, sub, std::move(out), last);
+      self->send(sub.session, catchup_atom::value, sub_id);
+    }
+    return;
+  }
   auto to = st.ring->empty() ? st.meta.head : st.ring->first_seq() - 1;
   to = std::min(to, sub.next + chunk - 1);
   self
@@ -285,15 +311,18 @@ void continue_catchup(channel_actor* self, caf::actor_addr addr,
           // Trimmed while catching up: the client sees the gap and resumes,
           // and then gets `recovered: false`.
           sub.next = st.ring->empty() ? st.meta.head + 1 : st.ring->first_seq();
-        } else {
-          std::vector<frame> out;
-          out.reserve(records.size());
-          for (auto& rec : records)
-            out.push_back(frames::update(st.params.name, rec));
-          sub.next = records.back().seq + 1;
-          deliver(self, sub, std::move(out), records.back().seq);
+          continue_catchup(self, addr, sub_id);
+          return;
         }
-        continue_catchup(self, addr, sub_id);
+        std::vector<frame> out;
+        out.reserve(records.size());
+        for (auto& rec : records)
+          out.push_back(frames::update(st.params.name, rec));
+        // What does not fit the session's room is read again next time.
+        out.resize(fitting(out, sub.budget));
+        sub.next = records.front().seq + out.size();
+        deliver(self, sub, std::move(out), sub.next - 1);
+        self->send(sub.session, catchup_atom::value, sub_id);
       },
       [self, addr, sub_id](caf::error& err) {
         auto& st = self->state;
@@ -393,6 +422,15 @@ caf::behavior channel_behavior(channel_actor* self, channel_params params) {
     [self](subscribe_atom, const caf::actor& session, uint64_t sub_id,
            const subscribe_request& req) {
       subscribe(self, session, sub_id, req);
+    },
+    [self](catchup_atom, uint64_t sub_id, uint64_t budget) {
+      // The session has `budget` bytes of room for the next catch-up chunk.
+      auto addr = caf::actor_cast<caf::actor_addr>(self->current_sender());
+      auto it = self->state.subs.find(addr);
+      if (it == self->state.subs.end() || it->second.sub_id != sub_id)
+        return;
+      it->second.budget = budget;
+      continue_catchup(self, addr, sub_id);
     },
     [self](unsubscribe_atom, const caf::actor& session) {
       auto& subs = self->state.subs;

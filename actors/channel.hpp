@@ -27,7 +27,11 @@ struct channel_params {
 //   (publish_atom, std::string data_json) -> publish_ack   once durable
 //   (subscribe_atom, caf::actor session, uint64_t sub_id, subscribe_request)
 //        sends the session (deliver_atom, sub_id, frames, last_seq) messages:
-//        `subscribed`, then the catch-up or snapshot, then live updates
+//        `subscribed`, then the catch-up or snapshot, then live updates.
+//        A catch-up comes in chunks: after each one the channel sends the
+//        session (catchup_atom, sub_id) and continues when the session
+//        answers (catchup_atom, sub_id, uint64_t budget): it has room for
+//        about `budget` more bytes.
 //   (unsubscribe_atom, caf::actor session)
 //   (info_atom) -> channel_info
 //   (history_atom, uint64_t since, uint64_t limit) -> history_page

@@ -91,6 +91,13 @@ caf::behavior directory_behavior(directory_actor* self, directory_config cfg) {
         return;
       }
   });
+  // Channels are not linked to the directory (one failing must not take the
+  // others down), so stopping the directory stops them explicitly.
+  self->set_exit_handler([self](caf::exit_msg& msg) {
+    for (auto& [name, channel] : self->state.channels)
+      self->send_exit(channel, msg.reason);
+    self->quit(msg.reason);
+  });
   for (auto& decl : self->state.cfg.decls)
     if (decl.pattern.empty() || decl.pattern.back() != '*')
       ensure_channel(self, decl.pattern, decl);

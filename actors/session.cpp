@@ -1,6 +1,7 @@
 #include "actors/session.hpp"
 
 #include <map>
+#include <utility>
 
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
@@ -35,6 +36,9 @@ struct session_state {
   std::map<std::string, subscription> subs;
   uint64_t next_sub_id = 0;
   outbound_queue queue;
+  // Catch-up chunks a channel is waiting to send: answered once the queue
+  // has drained to half its cap.
+  std::vector<std::pair<caf::actor, uint64_t>> pending_demand;
   bool closed = false;
 };
 
@@ -53,6 +57,19 @@ void close_session(session_actor* self, uint16_t code, std::string reason) {
   if (code != 0)
     st.link->close(code, std::move(reason));
   self->quit();
+}
+
+bool has_room(const session_state& st) {
+  return st.queue.pending_bytes() <= st.limits.queue_bytes / 2;
+}
+
+void grant_demand(session_actor* self) {
+  auto& st = self->state;
+  if (st.pending_demand.empty() || !has_room(st))
+    return;
+  auto budget = st.limits.queue_bytes / 2 - st.queue.pending_bytes();
+  for (auto& [channel, sub_id] : std::exchange(st.pending_demand, {}))
+    self->send(channel, catchup_atom::value, sub_id, budget);
 }
 
 void pump(session_actor* self) {
@@ -176,9 +193,17 @@ caf::behavior session_behavior(session_actor* self, session_limits limits,
         }
       }
     },
+    [self](catchup_atom, uint64_t sub_id) {
+      auto channel = caf::actor_cast<caf::actor>(self->current_sender());
+      if (!channel)
+        return;
+      self->state.pending_demand.emplace_back(channel, sub_id);
+      grant_demand(self);
+    },
     [self](written_atom) {
       self->state.queue.written();
       pump(self);
+      grant_demand(self);
     },
     [self](closed_atom) { close_session(self, 0, {}); },
   };

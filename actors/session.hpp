@@ -24,6 +24,11 @@ struct session_identity {
 //   (closed_atom)          the connection is gone; the actor quits
 //   (deliver_atom, uint64_t sub_id, std::vector<frame>, uint64_t last_seq)
 //                          frames from a channel actor
+//   (catchup_atom, uint64_t sub_id)
+//                          a channel has the next catch-up chunk ready; the
+//                          session answers (catchup_atom, sub_id, budget)
+//                          once its queue is at most half full, `budget`
+//                          being the room left up to that half
 // When its outbound bytes (queued + in flight) pass limits.queue_bytes the
 // client is a slow consumer: the link is closed with 1013 and the actor quits.
 caf::actor spawn_session(caf::actor_system& sys, const session_limits& limits,

@@ -61,6 +61,11 @@ inline caf::behavior recorder(caf::event_based_actor*,
         box->sub_ids.push_back(sub_id);
       }
     },
+    // Always ready for the next catch-up chunk.
+    [](catchup_atom, uint64_t sub_id) {
+      return caf::make_message(catchup_atom::value, sub_id,
+                               uint64_t{1} << 30);
+    },
   };
 }
 
