@@ -61,7 +61,9 @@ struct session_fixture : actor_fixture {
 };
 
 frame text_frame(size_t bytes) {
-  return std::make_shared<const std::string>(std::string(bytes, 'x'));
+  // A JSON string of exactly `bytes` bytes, so the fake link can parse it.
+  return std::make_shared<const std::string>('"' + std::string(bytes - 2, 'x')
+                                             + '"');
 }
 
 } // namespace
@@ -111,6 +113,38 @@ CAF_TEST(a slow consumer is closed with 1013 once its queue passes the cap) {
   self->receive([&](caf::down_msg&) { down = true; },
                 caf::after(std::chrono::seconds(0)) >> [] {});
   CAF_CHECK(down);
+}
+
+CAF_TEST(catch-up demand waits until the queue is at most half full) {
+  limits.queue_bytes = 10'000;
+  auto session = start_session(); // welcome in flight
+  for (int i = 0; i < 3; ++i)
+    self->send(session, reply_atom::value, text_frame(2'000));
+  run();
+  // A channel (played by self) has the next chunk of subscription 1 ready.
+  self->send(session, catchup_atom::value, uint64_t{1});
+  run();
+  auto no_demand = [&] {
+    bool got = false;
+    self->receive([&](catchup_atom, uint64_t, uint64_t) { got = true; },
+                  caf::after(std::chrono::seconds(0)) >> [] {});
+    return !got;
+  };
+  CAF_CHECK(no_demand());
+  written(session); // the three frames are now in flight: 6000 > 5000
+  CAF_CHECK(no_demand());
+  written(session); // nothing pending
+  uint64_t budget = 0;
+  uint64_t sub = 0;
+  self->receive(
+    [&](catchup_atom, uint64_t sub_id, uint64_t room) {
+      sub = sub_id;
+      budget = room;
+    },
+    caf::after(std::chrono::seconds(0)) >> [] { CAF_FAIL("no demand"); });
+  CAF_CHECK_EQUAL(sub, 1u);
+  CAF_CHECK_EQUAL(budget, 5'000u);
+  CAF_CHECK_EQUAL(link->close_code, 0);
 }
 
 CAF_TEST(unsubscribing what is not subscribed is an error with the id) {
