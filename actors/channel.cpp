@@ -8,24 +8,15 @@
 #include <random>
 
 #include <caf/actor_system.hpp>
-#include <caf/response_promise.hpp>
-#include <caf/event_based_actor.hpp>
-#include <caf/stateful_actor.hpp>
-#include <nlohmann/json.hpp>
 
-#include "actors/atoms.hpp"
+#include "actors/channel_state.hpp"
 #include "actors/errors.hpp"
-#include "actors/frames.hpp"
-#include "actors/messages.hpp"
-#include "actors/update_ring.hpp"
 
 namespace tidewire {
 
-namespace {
+using namespace channel_detail;
 
-using json = nlohmann::json;
-using storage::channel_meta;
-using storage::record;
+namespace {
 
 int64_t wall_clock_ms() {
   using namespace std::chrono;
@@ -43,85 +34,21 @@ std::string fresh_epoch() {
   return std::string{"m"} + buf;
 }
 
-struct pending_publish {
-  std::string data_json;
-  caf::response_promise rp;
-};
-
-struct subscriber {
-  caf::actor session;
-  uint64_t sub_id = 0;
-  bool live = false;
-  uint64_t next = 0; // while catching up: the next seq this subscriber needs
-  uint64_t budget = 0; // bytes the session can take in the next chunk
-};
-
-// Until a session has said how much room it has, a catch-up chunk is kept
-// this small (but always at least one update).
-constexpr uint64_t initial_catchup_budget = 16 * 1024;
-
-// The leading frames of `frames` that fit into `budget` bytes (at least one).
-size_t fitting(const std::vector<frame>& frames, uint64_t budget) {
-  uint64_t bytes = 0;
-  size_t n = 0;
-  while (n < frames.size()) {
-    bytes += frames[n]->size();
-    if (n > 0 && bytes > budget)
-      break;
-    ++n;
-  }
-  return n;
-}
-
-struct channel_state {
-  static inline const char* name = "tidewire.channel";
-
-  channel_params params;
-  channel_meta meta; // reflects only committed (durable) updates
-  json doc;          // state channels: the document at meta.head
-  std::optional<update_ring> ring;
-  std::map<caf::actor_addr, subscriber> subs;
-  std::deque<pending_publish> pending;
-  bool busy = false; // an append or a trim is in flight
-  frame snapshot_frame;
-  uint64_t snapshot_seq = 0;
-
-  bool persistent() const {
-    return static_cast<bool>(params.store_writer);
-  }
-
-  bool is_state() const {
-    return params.decl.kind == "state";
-  }
-
-  // The oldest seq a resume can still be served from.
-  uint64_t first_available() const {
-    if (persistent())
-      return meta.first;
-    return ring->empty() ? meta.head + 1 : ring->first_seq();
-  }
-
-  frame snapshot() {
-    if (!snapshot_frame || snapshot_seq != meta.head) {
-      snapshot_frame = frames::snapshot(params.name, meta.head, meta.epoch,
-                                        doc.dump());
-      snapshot_seq = meta.head;
-    }
-    return snapshot_frame;
-  }
-};
-
-using channel_actor = caf::stateful_actor<channel_state>;
-
 void flush(channel_actor* self);
-void continue_catchup(channel_actor* self, caf::actor_addr addr,
-                      uint64_t sub_id);
+
+} // namespace
+
+namespace channel_detail {
 
 void deliver(channel_actor* self, const subscriber& sub,
              std::vector<frame> frames, uint64_t last_seq) {
   self->send(sub.session, deliver_atom::value, sub.sub_id, std::move(frames),
              last_seq);
 }
+
+} // namespace channel_detail
+
+namespace {
 
 // Makes a durable batch visible: ring, fan-out, then the publishers' acks.
 void commit(channel_actor* self, channel_meta next, json next_doc,
@@ -226,112 +153,6 @@ void flush(channel_actor* self) {
         for (auto& p : *batch)
           p.rp.deliver(make_error(errc::internal, error_message(err)));
         flush(self);
-      });
-}
-
-void subscribe(channel_actor* self, const caf::actor& session, uint64_t sub_id,
-               const subscribe_request& req) {
-  auto& st = self->state;
-  auto addr = session.address();
-  if (st.subs.count(addr) == 0)
-    self->monitor(session);
-  auto head = st.meta.head;
-  bool recovered = false;
-  if (req.since) {
-    bool same_epoch = !req.epoch || *req.epoch == st.meta.epoch;
-    recovered = same_epoch && *req.since <= head
-                && *req.since + 1 >= st.first_available();
-  }
-  subscriber sub{session, sub_id, true, 0, initial_catchup_budget};
-  std::vector<frame> out{frames::subscribed(st.params.name,
-                                            st.params.decl.kind, st.meta.epoch,
-                                            head, recovered, req.id_json)};
-  if (recovered) {
-    sub.next = *req.since + 1;
-  } else if (st.is_state()) {
-    out.push_back(st.snapshot());
-  } else if (req.since) {
-    // Not recoverable: the latest retained updates give a stream some context.
-    auto limit = st.params.limits.catchup_limit;
-    auto from = head >= limit ? head - limit + 1 : 1;
-    sub.next = std::max(from, st.first_available());
-  }
-  if (sub.next != 0 && sub.next <= head)
-    sub.live = false;
-  st.subs[addr] = sub;
-  deliver(self, sub, std::move(out), sub.live ? head : 0);
-  if (!sub.live)
-    continue_catchup(self, addr, sub_id);
-}
-
-// Sends a catching-up subscriber its next chunk, from the ring or the store,
-// then waits for the session's demand (catchup_atom) before the next one, so
-// a catch-up never floods a session's outbound queue (which would close it
-// as a slow consumer). The last chunk and the switch to live happen in one
-// step: no update can fall between them.
-void continue_catchup(channel_actor* self, caf::actor_addr addr,
-                      uint64_t sub_id) {
-  auto& st = self->state;
-  auto it = st.subs.find(addr);
-  if (it == st.subs.end() || it->second.sub_id != sub_id || it->second.live)
-    return;
-  auto& sub = it->second;
-  auto chunk = st.params.limits.read_chunk;
-  if (sub.next > st.meta.head) {
-    sub.live = true;
-    return;
-  }
-  if (st.ring->covers(sub.next)) {
-    auto out = st.ring->frames_from(sub.next, chunk);
-    out.resize(fitting(out, sub.budget));
-    sub.next += out.size();
-    auto last = sub.next - 1;
-    if (sub.next > st.meta.head) {
-      sub.live = true;
-      deliver(self, sub, std::move(out), last);
-    } else {
-      deliver(self, sub, std::move(out), last);
-      self->send(sub.session, catchup_atom::value, sub_id);
-    }
-    return;
-  }
-  auto to = st.ring->empty() ? st.meta.head : st.ring->first_seq() - 1;
-  to = std::min(to, sub.next + chunk - 1);
-  self
-    ->request(st.params.store_reader, caf::infinite, read_atom::value,
-              st.meta.id, sub.next, to, static_cast<uint64_t>(chunk))
-    .then(
-      [self, addr, sub_id](const std::vector<record>& records) {
-        auto& st = self->state;
-        auto it = st.subs.find(addr);
-        if (it == st.subs.end() || it->second.sub_id != sub_id)
-          return;
-        auto& sub = it->second;
-        if (records.empty()) {
-          // Trimmed while catching up: the client sees the gap and resumes,
-          // and then gets `recovered: false`.
-          sub.next = st.ring->empty() ? st.meta.head + 1 : st.ring->first_seq();
-          continue_catchup(self, addr, sub_id);
-          return;
-        }
-        std::vector<frame> out;
-        out.reserve(records.size());
-        for (auto& rec : records)
-          out.push_back(frames::update(st.params.name, rec));
-        // What does not fit the session's room is read again next time.
-        out.resize(fitting(out, sub.budget));
-        sub.next = records.front().seq + out.size();
-        deliver(self, sub, std::move(out), sub.next - 1);
-        self->send(sub.session, catchup_atom::value, sub_id);
-      },
-      [self, addr, sub_id](caf::error& err) {
-        auto& st = self->state;
-        auto it = st.subs.find(addr);
-        if (it == st.subs.end() || it->second.sub_id != sub_id)
-          return;
-        deliver(self, it->second,
-                {frames::error(error_code(err), error_message(err), {})}, 0);
-        st.subs.erase(it);
       });
 }
 

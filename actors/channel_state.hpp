@@ -1,0 +1,97 @@
+#pragma once
+
+// Private to the channel actor's two files: channel.cpp (publish, commit,
+// retention, restore, the behaviour) and channel_catchup.cpp (subscribe and
+// the chunked catch-up).
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <caf/event_based_actor.hpp>
+#include <caf/response_promise.hpp>
+#include <caf/stateful_actor.hpp>
+#include <nlohmann/json.hpp>
+
+#include "actors/atoms.hpp"
+#include "actors/channel.hpp"
+#include "actors/frames.hpp"
+#include "actors/messages.hpp"
+#include "actors/update_ring.hpp"
+
+namespace tidewire::channel_detail {
+
+using json = nlohmann::json;
+using storage::channel_meta;
+using storage::record;
+
+struct pending_publish {
+  std::string data_json;
+  caf::response_promise rp;
+};
+
+struct subscriber {
+  caf::actor session;
+  uint64_t sub_id = 0;
+  bool live = false;
+  uint64_t next = 0; // while catching up: the next seq this subscriber needs
+  uint64_t budget = 0; // bytes the session can take in the next chunk
+};
+
+
+struct channel_state {
+  static inline const char* name = "tidewire.channel";
+
+  channel_params params;
+  channel_meta meta; // reflects only committed (durable) updates
+  json doc;          // state channels: the document at meta.head
+  std::optional<update_ring> ring;
+  std::map<caf::actor_addr, subscriber> subs;
+  std::deque<pending_publish> pending;
+  bool busy = false; // an append or a trim is in flight
+  frame snapshot_frame;
+  uint64_t snapshot_seq = 0;
+
+  bool persistent() const {
+    return static_cast<bool>(params.store_writer);
+  }
+
+  bool is_state() const {
+    return params.decl.kind == "state";
+  }
+
+  // The oldest seq a resume can still be served from.
+  uint64_t first_available() const {
+    if (persistent())
+      return meta.first;
+    return ring->empty() ? meta.head + 1 : ring->first_seq();
+  }
+
+  frame snapshot() {
+    if (!snapshot_frame || snapshot_seq != meta.head) {
+      snapshot_frame = frames::snapshot(params.name, meta.head, meta.epoch,
+                                        doc.dump());
+      snapshot_seq = meta.head;
+    }
+    return snapshot_frame;
+  }
+};
+
+using channel_actor = caf::stateful_actor<channel_state>;
+
+// Sends `frames` to one subscriber, tagged with its subscription id.
+void deliver(channel_actor* self, const subscriber& sub,
+             std::vector<frame> frames, uint64_t last_seq);
+
+// Handles a subscribe: `subscribed`, then snapshot or catch-up, then live.
+void subscribe(channel_actor* self, const caf::actor& session, uint64_t sub_id,
+               const subscribe_request& req);
+
+// Sends the next catch-up chunk of a catching-up subscriber, or makes it live.
+void continue_catchup(channel_actor* self, caf::actor_addr addr,
+                      uint64_t sub_id);
+
+} // namespace tidewire::channel_detail
