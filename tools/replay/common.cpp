@@ -50,6 +50,10 @@ void for_each_record(const storage::replay_store& store, uint32_t id,
   std::vector<storage::record> chunk;
   while (from <= to) {
     auto s = store.read(id, from, to, read_chunk, &chunk);
+    if (s.IsCorruption())
+      throw runtime_error("corrupt record in the store (channel id/seq "
+                          + status_text(s)
+                          + "); run `tidewire-replay verify`");
     if (!s.ok())
       throw runtime_error(status_text(s));
     if (chunk.empty())
