@@ -47,5 +47,5 @@ test('verify reports a deleted head and a corrupted value', async (t) => {
   // show names the corrupt record instead of printing garbage.
   const s = await runReplay(['show', 'trades', `--data-dir=${data}`]);
   assert.equal(s.code, 1);
-  assert.match(s.stderr, /corrupt record in the store .*\/7.*run `tidewire-replay verify`/);
+  assert.match(s.stderr, /corrupt record in the store: .*\/7.*run `tidewire-replay verify`/);
 });

@@ -51,9 +51,8 @@ void for_each_record(const storage::replay_store& store, uint32_t id,
   while (from <= to) {
     auto s = store.read(id, from, to, read_chunk, &chunk);
     if (s.IsCorruption())
-      throw runtime_error("corrupt record in the store (channel id/seq "
-                          + status_text(s)
-                          + "); run `tidewire-replay verify`");
+      throw runtime_error("corrupt record in the store: " + status_text(s)
+                          + " (channel id/seq); run `tidewire-replay verify`");
     if (!s.ok())
       throw runtime_error(status_text(s));
     if (chunk.empty())
