@@ -70,6 +70,7 @@ int cmd_replay(const args_t& argv, std::ostream& out, std::ostream& err) {
     }
   }
   auto limit = args.get_u64("limit").value_or(UINT64_MAX);
+  check_range_flags(range);
 
   auto store = open_for_reading(args.get_or("data-dir", default_data_dir));
   auto meta = find_channel(*store, args.positional[0]);

@@ -90,6 +90,7 @@ int cmd_show(const args_t& argv, std::ostream& out, std::ostream& err) {
   auto format = parse_record_format(args.get_or("format", "jsonl"));
   auto limit = args.get_u64("limit").value_or(UINT64_MAX);
   auto state_seq = args.get_u64("state-at");
+  check_range_flags(args);
   auto store = open_for_reading(args.get_or("data-dir", default_data_dir));
   auto meta = find_channel(*store, args.positional[0]);
   if (state_seq)

@@ -82,6 +82,14 @@ std::string retained_text(const storage::channel_meta& meta) {
          + ".." + std::to_string(meta.head);
 }
 
+void check_range_flags(const parsed_args& args, const char* to_flag) {
+  storage::channel_meta everything;
+  everything.name = "-";
+  everything.first = 1;
+  everything.head = UINT64_MAX;
+  (void)select_range(args, everything, to_flag);
+}
+
 selection select_range(const parsed_args& args,
                        const storage::channel_meta& meta,
                        const char* to_flag) {

@@ -72,6 +72,9 @@ struct selection {
     return rec.ts >= since && rec.ts <= until;
   }
 };
+// Checks the range flags alone (numbers, times, order): a usage error
+// before anything is opened.
+void check_range_flags(const parsed_args& args, const char* to_flag = "to");
 selection select_range(const parsed_args& args,
                        const storage::channel_meta& meta,
                        const char* to_flag = "to");
