@@ -50,6 +50,6 @@ int main(int argc, char** argv) {
     std::cerr << "damage_store: " << s.ToString() << '\n';
     return 1;
   }
-  std::cout << action << "d " << channel << " seq " << seq << '\n';
+  std::cout << (action == "delete" ? "deleted " : "corrupted ") << channel << " seq " << seq << '\n';
   return 0;
 }
