@@ -23,7 +23,9 @@ int main(int argc, char** argv) {
   std::string dir = argv[1], action = argv[2], channel = argv[3];
   uint64_t seq = std::stoull(argv[4]);
   std::unique_ptr<replay_store> store;
-  auto s = replay_store::open(open_options{dir}, &store);
+  open_options opts;
+  opts.path = dir;
+  auto s = replay_store::open(opts, &store);
   if (!s.ok()) {
     std::cerr << "damage_store: " << s.ToString() << '\n';
     return 1;
