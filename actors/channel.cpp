@@ -236,9 +236,23 @@ caf::behavior channel_behavior(channel_actor* self, channel_params params) {
   return {
     [self](publish_atom, std::string& data_json) {
       auto rp = self->make_response_promise();
-      self->state.pending.push_back({std::move(data_json), rp});
-      flush(self);
+      auto& st = self->state;
+      st.pending.push_back({std::move(data_json), rp});
+      if (st.persistent()) {
+        flush(self); // publishes queue up behind the append in flight
+      } else if (!st.flush_queued) {
+        // Nothing waits on a store here, so without this every publish would
+        // be its own batch: one message per subscriber per update. The flush
+        // message queues behind the publishes already in the mailbox, which
+        // then go out to each subscriber as one batch.
+        st.flush_queued = true;
+        self->send(self, flush_atom::value);
+      }
       return rp;
+    },
+    [self](flush_atom) {
+      self->state.flush_queued = false;
+      flush(self);
     },
     [self](subscribe_atom, const caf::actor& session, uint64_t sub_id,
            const subscribe_request& req) {

@@ -23,6 +23,9 @@ struct channel_params {
 //                                                              │ ok
 //        published acks ◀── ring + fan-out to live subscribers ◀┘
 //
+// A memory-only channel (no store writer) has no append to queue behind, so
+// it batches the publishes already waiting in its mailbox instead.
+//
 // Messages:
 //   (publish_atom, std::string data_json) -> publish_ack   once durable
 //   (subscribe_atom, caf::actor session, uint64_t sub_id, subscribe_request)

@@ -52,6 +52,7 @@ struct channel_state {
   std::map<caf::actor_addr, subscriber> subs;
   std::deque<pending_publish> pending;
   bool busy = false; // an append or a trim is in flight
+  bool flush_queued = false; // memory only: a flush_atom is in the mailbox
   frame snapshot_frame;
   uint64_t snapshot_seq = 0;
 

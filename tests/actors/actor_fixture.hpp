@@ -24,6 +24,7 @@ using json = nlohmann::json;
 struct inbox {
   std::vector<json> messages;
   std::vector<uint64_t> sub_ids;
+  size_t deliveries = 0; // deliver messages: one per batch of frames
 
   // The messages of one type, in arrival order.
   std::vector<json> of_type(const std::string& type) const {
@@ -56,6 +57,7 @@ inline caf::behavior recorder(caf::event_based_actor*,
   return {
     [box](deliver_atom, uint64_t sub_id, std::vector<frame>& frames,
           uint64_t) {
+      ++box->deliveries;
       for (auto& f : frames) {
         box->messages.push_back(json::parse(*f));
         box->sub_ids.push_back(sub_id);

@@ -44,6 +44,28 @@ CAF_TEST(publishes queued during a write are group committed in order) {
     CAF_CHECK_EQUAL(json::parse(stored[i].data).at("n").get<size_t>(), i + 1);
 }
 
+CAF_TEST(a memory-only channel fans out waiting publishes as one batch) {
+  auto limits = test_limits();
+  limits.max_batch = 4;
+  auto ch = make_channel("trades", "stream", limits);
+  auto [s, box] = make_subscriber();
+  subscribe(ch, s, 1);
+  CAF_REQUIRE_EQUAL(box->deliveries, 1u); // `subscribed`
+  for (int i = 1; i <= 10; ++i)
+    self->send(ch, publish_atom::value, json{{"n", i}}.dump());
+  run();
+  // Ten publishes in the mailbox, at most four per batch: 4 + 4 + 2.
+  CAF_CHECK_EQUAL(box->deliveries, 1u + 3u);
+  CAF_CHECK_EQUAL(box->update_seqs(),
+                  (std::vector<uint64_t>{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}));
+  std::vector<uint64_t> acked;
+  for (int i = 0; i < 10; ++i)
+    self->receive([&](publish_ack& ack) { acked.push_back(ack.seq); },
+                  caf::after(std::chrono::seconds(0)) >>
+                    [] { CAF_FAIL("missing ack"); });
+  CAF_CHECK_EQUAL(acked, box->update_seqs());
+}
+
 CAF_TEST(every subscriber sees the updates in the same order) {
   auto ch = make_channel("trades", "stream");
   auto [s1, box1] = make_subscriber();

@@ -6,39 +6,16 @@
 
 #include <rocksdb/db.h>
 
+#include "measure.hpp"
+
 namespace tidewire::bench {
 
 namespace {
-
-using clock_type = std::chrono::steady_clock;
-
-double seconds_since(clock_type::time_point start) {
-  return std::chrono::duration<double>(clock_type::now() - start).count();
-}
-
-// A JSON object of exactly `size` bytes (at least 10), like an update.
-std::string payload_of(size_t size, uint64_t seq) {
-  std::string head = "{\"n\":" + std::to_string(seq) + ",\"p\":\"";
-  std::string out = head;
-  if (size > head.size() + 2)
-    out.append(size - head.size() - 2, 'x');
-  out += "\"}";
-  return out;
-}
 
 int64_t now_ms() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch())
     .count();
-}
-
-double percentile(std::vector<double>& v, double p) {
-  if (v.empty())
-    return 0;
-  auto k = static_cast<size_t>(p * static_cast<double>(v.size() - 1));
-  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k),
-                   v.end());
-  return v[k];
 }
 
 } // namespace
