@@ -234,9 +234,14 @@ caf::behavior channel_behavior(channel_actor* self, channel_params params) {
   if (st.persistent() && st.params.limits.trim_interval.count() > 0)
     self->delayed_send(self, st.params.limits.trim_interval, tick_atom::value);
   return {
-    [self](publish_atom, std::string& data_json) {
-      auto rp = self->make_response_promise();
+    [self](publish_atom, std::string& data_json) -> caf::result<publish_ack> {
       auto& st = self->state;
+      if (st.pending.size() >= st.params.limits.max_pending)
+        return make_error(errc::rate_limited,
+                          st.params.name + " has "
+                            + std::to_string(st.pending.size())
+                            + " publishes waiting to be stored; retry later");
+      auto rp = self->make_response_promise();
       st.pending.push_back({std::move(data_json), rp});
       if (st.persistent()) {
         flush(self); // publishes queue up behind the append in flight

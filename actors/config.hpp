@@ -24,6 +24,10 @@ struct channel_limits {
   size_t catchup_limit = 100;    // updates sent on a `recovered: false` stream resume
   size_t read_chunk = 512;       // records per store read during a catch-up
   size_t max_batch = 256;        // publishes group-committed in one WriteBatch
+  // Publishes queued behind the write in flight before further ones are
+  // refused (rate_limited): producers faster than the store get told so
+  // instead of growing the queue without bound.
+  size_t max_pending = 8192;
   // How often retention by age is enforced; zero turns the timer off (tests
   // under the deterministic scheduler, which fires every pending timeout).
   std::chrono::milliseconds trim_interval = std::chrono::seconds(60);
@@ -32,6 +36,9 @@ struct channel_limits {
 struct session_limits {
   uint64_t queue_bytes = 4 * 1024 * 1024; // outbound bytes before close 1013
   size_t max_batch_frames = 64;           // frames batched into one WS message
+  // Unacknowledged publishes one client may have; more are refused with
+  // rate_limited, so one connection cannot queue unbounded work.
+  size_t max_publishes_in_flight = 256;
   uint32_t heartbeat_ms = 15'000;
   uint32_t reconnect_base_ms = 500;
   uint32_t reconnect_max_ms = 15'000;

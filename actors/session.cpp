@@ -39,6 +39,7 @@ struct session_state {
   // Catch-up chunks a channel is waiting to send: answered once the queue
   // has drained to half its cap.
   std::vector<std::pair<caf::actor, uint64_t>> pending_demand;
+  size_t publishes_in_flight = 0; // sent to a channel, not yet answered
   bool closed = false;
 };
 
@@ -147,25 +148,39 @@ void unsubscribe(session_actor* self, const unsubscribe_request& req) {
 }
 
 void publish(session_actor* self, publish_request req) {
-  auto id_json = req.id_json;
-  self
-    ->request(self->state.directory, request_timeout, get_atom::value,
-              req.channel)
+  auto& st = self->state;
+  if (st.publishes_in_flight >= st.limits.max_publishes_in_flight) {
+    reply_error(self,
+                make_error(errc::rate_limited,
+                           std::to_string(st.publishes_in_flight)
+                             + " publishes are awaiting their ack; wait for"
+                               " one before sending more"),
+                req.id_json);
+    return;
+  }
+  ++st.publishes_in_flight;
+  // Every path below ends in exactly one of these.
+  auto acked = [self](const publish_ack& ack, const std::string& id) {
+    --self->state.publishes_in_flight;
+    enqueue(self, frames::published(ack.channel, ack.seq, ack.epoch, id));
+  };
+  auto failed = [self](const caf::error& err, const std::string& id) {
+    --self->state.publishes_in_flight;
+    reply_error(self, err, id);
+  };
+  self->request(st.directory, request_timeout, get_atom::value, req.channel)
     .then(
-      [self, req](const caf::actor& channel) {
+      [self, req, acked, failed](const caf::actor& channel) {
         self
           ->request(channel, request_timeout, publish_atom::value,
                     req.data_json)
           .then(
-            [self, id = req.id_json](const publish_ack& ack) {
-              enqueue(self, frames::published(ack.channel, ack.seq, ack.epoch,
-                                              id));
+            [acked, id = req.id_json](const publish_ack& ack) {
+              acked(ack, id);
             },
-            [self, id = req.id_json](caf::error& err) {
-              reply_error(self, err, id);
-            });
+            [failed, id = req.id_json](caf::error& err) { failed(err, id); });
       },
-      [self, id_json](caf::error& err) { reply_error(self, err, id_json); });
+      [failed, id = req.id_json](caf::error& err) { failed(err, id); });
 }
 
 caf::behavior session_behavior(session_actor* self, session_limits limits,

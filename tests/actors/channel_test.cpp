@@ -2,6 +2,7 @@
 #include "caf/test/dsl.hpp"
 #include "caf/test/unit_test_impl.hpp"
 
+#include "actors/errors.hpp"
 #include "tests/actors/actor_fixture.hpp"
 
 using namespace tidewire;
@@ -64,6 +65,33 @@ CAF_TEST(a memory-only channel fans out waiting publishes as one batch) {
                   caf::after(std::chrono::seconds(0)) >>
                     [] { CAF_FAIL("missing ack"); });
   CAF_CHECK_EQUAL(acked, box->update_seqs());
+}
+
+CAF_TEST(publishes past the queue cap are refused and never stored) {
+  open_store();
+  auto limits = test_limits();
+  limits.max_pending = 3;
+  auto ch = make_channel("trades", "stream", limits);
+  // The first starts a write; the next three queue behind it; the last two
+  // find the queue full.
+  for (int i = 1; i <= 6; ++i)
+    self->send(ch, publish_atom::value, json{{"n", i}}.dump());
+  run();
+  std::vector<uint64_t> acked;
+  std::vector<std::string> refused;
+  for (int i = 0; i < 6; ++i)
+    self->receive([&](publish_ack& ack) { acked.push_back(ack.seq); },
+                  [&](caf::error& err) { refused.push_back(error_code(err)); },
+                  caf::after(std::chrono::seconds(0)) >>
+                    [] { CAF_FAIL("missing reply"); });
+  CAF_CHECK_EQUAL(acked, (std::vector<uint64_t>{1, 2, 3, 4}));
+  CAF_CHECK_EQUAL(refused,
+                  (std::vector<std::string>{"rate_limited", "rate_limited"}));
+  storage::channel_meta meta;
+  CAF_REQUIRE(store->load_meta("trades", &meta).ok());
+  CAF_CHECK_EQUAL(meta.head, 4u);
+  // The queue drained: publishing works again.
+  CAF_CHECK_EQUAL(publish(ch, {{"n", 7}}).seq, 5u);
 }
 
 CAF_TEST(every subscriber sees the updates in the same order) {

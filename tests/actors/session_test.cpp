@@ -2,6 +2,8 @@
 #include "caf/test/dsl.hpp"
 #include "caf/test/unit_test_impl.hpp"
 
+#include <map>
+
 #include "actors/client_link.hpp"
 #include "actors/directory.hpp"
 #include "actors/frames.hpp"
@@ -193,6 +195,38 @@ CAF_TEST(subscribe publish and unsubscribe through the directory) {
       CAF_CHECK_EQUAL(all[i].at("id"), 2);
     }
   }
+}
+
+CAF_TEST(publishes past the in-flight cap are refused until acks come back) {
+  limits.max_batch_frames = 100;
+  limits.max_publishes_in_flight = 2;
+  auto session = start_session();
+  written(session);
+  // All three are in the mailbox before the directory can answer the first.
+  for (auto id : {"1", "2", "3"})
+    self->send(session, publish_request{"alerts", R"({"n":1})", id});
+  run();
+  for (int i = 0; i < 4; ++i)
+    written(session);
+  std::map<int, json> replies;
+  for (auto& m : link->all())
+    if (m.contains("id"))
+      replies[m.at("id").get<int>()] = m;
+  CAF_REQUIRE_EQUAL(replies.size(), 3u);
+  CAF_CHECK_EQUAL(replies[1].at("type"), "published");
+  CAF_CHECK_EQUAL(replies[2].at("type"), "published");
+  CAF_CHECK_EQUAL(replies[3].at("type"), "error");
+  CAF_CHECK_EQUAL(replies[3].at("code"), "rate_limited");
+  // The acks freed the slots: the next publish goes through.
+  self->send(session, publish_request{"alerts", R"({"n":2})", "4"});
+  run();
+  for (int i = 0; i < 2; ++i)
+    written(session);
+  auto all = link->all();
+  CAF_REQUIRE(!all.empty());
+  CAF_CHECK_EQUAL(all.back().at("type"), "published");
+  CAF_CHECK_EQUAL(all.back().at("id"), 4);
+  CAF_CHECK_EQUAL(all.back().at("seq"), 3);
 }
 
 CAF_TEST(unknown channels are reported to the client) {

@@ -17,7 +17,11 @@ test('an unknown flag: non-zero exit and a message naming it', async () => {
 });
 
 test('a malformed value: non-zero exit and a message', async () => {
-  for (const flag of ['--port=abc', '--port=70000', '--durability=sometimes', '--simulate=maybe']) {
+  for (const flag of [
+    '--port=abc', '--port=70000', '--durability=sometimes', '--simulate=maybe',
+    '--idle-timeout-s=0', '--handshake-timeout-s=abc', '--http-body-limit=12',
+    '--max-publishes-in-flight=0', '--max-pending-publishes=-1',
+  ]) {
     const r = await runNode([flag]);
     assert.notEqual(r.code, 0, flag);
     assert.match(r.stderr, new RegExp(flag.slice(2, flag.indexOf('='))), flag);

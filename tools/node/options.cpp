@@ -1,6 +1,7 @@
 #include "tools/node/options.hpp"
 
 #include <charconv>
+#include <chrono>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -29,6 +30,15 @@ caf::error parse_number(const std::string& flag, const std::string& text,
     return bad("--" + flag + " expects a number from " + std::to_string(min)
                + " to " + std::to_string(max) + ", got '" + text + "'");
   out = value;
+  return {};
+}
+
+caf::error parse_seconds(const std::string& flag, const std::string& text,
+                         std::chrono::seconds& out) {
+  int64_t seconds = 0;
+  if (auto err = parse_number<int64_t>(flag, text, 1, 86'400, seconds))
+    return err;
+  out = std::chrono::seconds{seconds};
   return {};
 }
 
@@ -100,6 +110,17 @@ const char* usage() {
   --queue-bytes=BYTES    per-client outbound bytes before close 1013 (4194304)
   --heartbeat-ms=N       client heartbeat interval announced in `welcome` (15000)
   --io-threads=N         network threads (2)
+  --idle-timeout-s=N     close an HTTP connection or WebSocket silent this long (30)
+  --handshake-timeout-s=N
+                         WebSocket opening and closing handshake limit (10)
+  --http-body-limit=BYTES
+                         largest HTTP request body, 413 above (1048576)
+  --max-publishes-in-flight=N
+                         unacknowledged publishes per client before
+                         rate_limited (256)
+  --max-pending-publishes=N
+                         publishes queued per channel behind its store write
+                         before rate_limited / 429 (8192)
   --cluster-port=N, --seeds=HOST:PORT,...
                          cluster membership (not available in this build)
   --help                 this text
@@ -162,6 +183,27 @@ caf::expected<node_options> parse_options(const std::vector<std::string>& args) 
     {"io-threads",
      [&](auto& f, auto& v) {
        return parse_number<int>(f, v, 1, 64, opts.server.io_threads);
+     }},
+    {"idle-timeout-s",
+     [&](auto& f, auto& v) { return parse_seconds(f, v, opts.server.idle_timeout); }},
+    {"handshake-timeout-s",
+     [&](auto& f, auto& v) {
+       return parse_seconds(f, v, opts.server.handshake_timeout);
+     }},
+    {"http-body-limit",
+     [&](auto& f, auto& v) {
+       return parse_number<size_t>(f, v, 1024, size_t{1} << 30,
+                                   opts.server.http_body_limit);
+     }},
+    {"max-publishes-in-flight",
+     [&](auto& f, auto& v) {
+       return parse_number<size_t>(f, v, 1, 1'000'000,
+                                   opts.server.session.max_publishes_in_flight);
+     }},
+    {"max-pending-publishes",
+     [&](auto& f, auto& v) {
+       return parse_number<size_t>(f, v, 1, 10'000'000,
+                                   opts.channel.max_pending);
      }},
     {"cluster-port",
      [](auto& f, auto&) {
