@@ -1,0 +1,255 @@
+// The fan-out and memory scenarios, over real WebSockets:
+//
+//   publisher ──publish {t: send time}──▶ node ──update (batched)──▶ subscriber × N
+//       ◀──────────── published {seq} ────┘
+//
+//   1. the publisher connects; N subscribers connect and subscribe, at most
+//      connect_window handshaking at once
+//   2. the publisher publishes at the target rate until its count or time is
+//      used up, and waits for every answer
+//   3. every subscriber is told the last acknowledged seq and reaches
+//      `finished` once it has it
+//   4. everyone closes, the network threads stop, and only then are the
+//      connections' summaries checked and merged
+
+#include "ws_scenario.hpp"
+
+#include <algorithm>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "io_pool.hpp"
+#include "ws_publisher.hpp"
+#include "ws_subscriber.hpp"
+
+namespace tidewire::bench {
+
+namespace {
+
+// Connections handshaking at once. The node accepts on a few threads; a
+// burst of thousands would only wait in the kernel's backlog, on the clock
+// of the node's 10 s handshake limit.
+constexpr size_t connect_window = 128;
+
+// Closing is quick on loopback; waiting longer only delays the next run.
+constexpr double close_timeout = 10;
+
+// Lets the node finish the work a burst of connections left (actors
+// starting or stopping, buffers freed) before its RSS is read.
+constexpr auto settle = std::chrono::milliseconds(500);
+
+using client_list = std::vector<std::shared_ptr<ws_client>>;
+
+// A wait that did not reach its goal, described once the connections'
+// errors can be read.
+struct stage_failure {
+  std::string stage;
+  wait_result why = wait_result::reached;
+  double limit = 0;    // seconds
+  std::string reached; // "937 of 1001 ready"
+
+  std::string describe(const std::string& first_error) const {
+    if (why == wait_result::timed_out)
+      return stage + ": not done within its " + fmt("%.0f", limit) + " s, "
+             + reached;
+    return stage + ": " + first_error;
+  }
+};
+
+// A deadline `seconds` from now, kept with its length for the message.
+struct time_limit {
+  explicit time_limit(double s)
+    : seconds(s),
+      deadline(clock_type::now()
+               + std::chrono::duration_cast<clock_type::duration>(
+                 std::chrono::duration<double>(s))) {
+  }
+  double seconds;
+  clock_type::time_point deadline;
+};
+
+// Waits for `n` connections to reach `p`; on failure fills *failed.
+bool await(progress& prog, phase p, size_t n, const time_limit& limit,
+           const char* stage, stage_failure* failed) {
+  auto r = prog.wait(p, n, limit.deadline);
+  if (r == wait_result::reached)
+    return true;
+  *failed = {stage, r, limit.seconds,
+             std::to_string(prog.reached(p)) + " of " + std::to_string(n)
+               + (p == phase::ready ? " ready" : " done")};
+  return false;
+}
+
+// Opens `n` subscribers into *out, at most connect_window handshaking at
+// once; `ready_before` connections of `prog` were ready already.
+bool open_subscribers(io_pool& pool, const boost::asio::ip::tcp::endpoint& ep,
+                      progress& prog, const std::string& channel, size_t n,
+                      size_t ready_before, const time_limit& limit,
+                      std::vector<std::shared_ptr<ws_subscriber>>* out,
+                      stage_failure* failed) {
+  for (size_t i = 0; i < n; ++i) {
+    if (i >= connect_window
+        && !await(prog, phase::ready, ready_before + i + 1 - connect_window,
+                  limit, "subscribing", failed)) {
+      failed->reached = std::to_string(prog.reached(phase::ready)) + " of "
+                        + std::to_string(ready_before + n) + " ready";
+      return false;
+    }
+    out->push_back(std::make_shared<ws_subscriber>(pool.context(), ep, prog,
+                                                   channel));
+    out->back()->start();
+  }
+  return await(prog, phase::ready, ready_before + n, limit, "subscribing",
+               failed);
+}
+
+// Closes every connection, waits a bounded time for their read loops to
+// end, and stops the network threads. Returns how many had not ended.
+size_t close_all(io_pool& pool, progress& prog, const client_list& clients) {
+  for (auto& c : clients)
+    c->close();
+  prog.wait(phase::closed, clients.size(), time_limit{close_timeout}.deadline,
+            true);
+  auto left = clients.size() - std::min(clients.size(), prog.reached(phase::closed));
+  pool.stop();
+  return left;
+}
+
+// "subscriber 17: closed by the node with 1013": the first failure.
+std::string first_error(const std::vector<std::shared_ptr<ws_subscriber>>& subs) {
+  for (size_t i = 0; i < subs.size(); ++i)
+    if (!subs[i]->error().empty())
+      return "subscriber " + std::to_string(i + 1) + ": " + subs[i]->error();
+  return "a connection failed";
+}
+
+// Checks the subscribers against the publisher's acks and fills in the
+// delivery figures; false with res->error at the first subscriber that did
+// not get every acknowledged seq exactly once, in order.
+bool check_deliveries(const publisher_summary& ps,
+                      const std::vector<std::shared_ptr<ws_subscriber>>& subs,
+                      fanout_result* res) {
+  latency_histogram latency;
+  auto last_at = ps.first_send;
+  for (size_t i = 0; i < subs.size(); ++i) {
+    const auto& ss = subs[i]->summary();
+    bool complete = ss.out_of_order == 0 && ss.updates == ps.acked
+                    && (ps.acked == 0
+                        || (ss.head + 1 == ps.first_seq && ss.last_seq == ps.last_seq));
+    if (!complete) {
+      res->error = "subscriber " + std::to_string(i + 1) + " got "
+                   + std::to_string(ss.updates) + " updates for "
+                   + std::to_string(ps.acked) + " acknowledged publishes";
+      if (ss.out_of_order > 0)
+        res->error += ", " + std::to_string(ss.out_of_order)
+                      + " out of order (first: " + ss.first_disorder + ")";
+      return false;
+    }
+    res->delivered += ss.updates;
+    res->messages += ss.messages;
+    latency.merge(ss.latency);
+    last_at = std::max(last_at, ss.last_at);
+  }
+  res->deliver_seconds = std::chrono::duration<double>(last_at - ps.first_send).count();
+  res->latency_p50_us = latency.quantile_us(0.50);
+  res->latency_p99_us = latency.quantile_us(0.99);
+  res->latency_max_us = static_cast<double>(latency.max_us());
+  return true;
+}
+
+} // namespace
+
+fanout_result run_fanout(const node_address& node, const fanout_params& what,
+                         const run_limits& limits) {
+  fanout_result res;
+  res.what = what;
+  boost::asio::ip::tcp::endpoint ep;
+  if (!to_endpoint(node, &ep, &res.error))
+    return res;
+  io_pool pool{limits.threads};
+  progress prog;
+  auto pub = std::make_shared<ws_publisher>(
+    pool.context(), ep, prog,
+    publish_plan{what.channel, what.rate, what.count, what.seconds,
+                 what.payload, what.window});
+  std::vector<std::shared_ptr<ws_subscriber>> subs;
+  stage_failure failed;
+
+  pub->start();
+  bool ok = await(prog, phase::ready, 1, time_limit{limits.timeout},
+                  "connecting the publisher", &failed)
+            && open_subscribers(pool, ep, prog, what.channel, what.subscribers,
+                                1, time_limit{limits.timeout}, &subs, &failed);
+  if (ok) {
+    pub->begin();
+    ok = await(prog, phase::finished, 1, time_limit{what.seconds + limits.timeout},
+               "publishing", &failed);
+  }
+  if (ok) {
+    for (auto& s : subs)
+      s->expect(pub->last_seq());
+    ok = await(prog, phase::finished, 1 + subs.size(), time_limit{limits.timeout},
+               "delivering", &failed);
+  }
+  client_list all(subs.begin(), subs.end());
+  all.push_back(pub);
+  auto unclosed = close_all(pool, prog, all);
+
+  if (!ok) {
+    res.error = failed.describe(pub->error().empty() ? first_error(subs)
+                                                     : "publisher: " + pub->error());
+    return res;
+  }
+  const auto& ps = pub->summary();
+  res.published = ps.acked;
+  res.publish_seconds =
+    std::chrono::duration<double>(ps.last_ack - ps.first_send).count();
+  res.ack_p99_us = ps.ack_latency.quantile_us(0.99);
+  if (ps.rejected > 0)
+    res.error = std::to_string(ps.rejected) + " of " + std::to_string(ps.sent)
+                + " publishes refused, first: " + ps.first_rejection;
+  else if (ps.seq_gap)
+    res.error = "the acknowledged seqs were not consecutive";
+  else if (check_deliveries(ps, subs, &res) && unclosed > 0)
+    res.error = std::to_string(unclosed) + " connections did not close within "
+                + fmt("%.0f", close_timeout) + " s";
+  return res;
+}
+
+memory_result run_memory(const node_process& node, size_t connections,
+                         const std::string& channel, const run_limits& limits) {
+  memory_result res;
+  res.connections = connections;
+  boost::asio::ip::tcp::endpoint ep;
+  if (!to_endpoint(node.address(), &ep, &res.error))
+    return res;
+  io_pool pool{limits.threads};
+  progress prog;
+  std::vector<std::shared_ptr<ws_subscriber>> subs;
+  stage_failure failed;
+
+  std::this_thread::sleep_for(settle);
+  res.rss_before = node.rss_bytes();
+  bool ok = open_subscribers(pool, ep, prog, channel, connections, 0,
+                             time_limit{limits.timeout}, &subs, &failed);
+  if (ok) {
+    std::this_thread::sleep_for(settle);
+    res.rss_open = node.rss_bytes();
+  }
+  client_list all(subs.begin(), subs.end());
+  auto unclosed = close_all(pool, prog, all);
+  std::this_thread::sleep_for(settle);
+  res.rss_after = node.rss_bytes();
+
+  if (!ok)
+    res.error = failed.describe(first_error(subs));
+  else if (res.rss_before == 0 || res.rss_open == 0 || res.rss_after == 0)
+    res.error = "cannot read the node's VmRSS";
+  else if (unclosed > 0)
+    res.error = std::to_string(unclosed) + " connections did not close within "
+                + fmt("%.0f", close_timeout) + " s";
+  return res;
+}
+
+} // namespace tidewire::bench
