@@ -13,11 +13,15 @@
 // points of the sequence. Event handlers may call back into the client, so
 // this order is part of the behaviour:
 //
-//   message(msg)              every message of the current socket, parsed
+//   message(msg)              every message of the current socket, parsed, after 'message'
 //   welcomed()                first welcome on a socket, before 'connected'
 //   connected()               after 'connected', 'welcome' and heartbeat start
 //   socketGone(byClose)       the socket is gone (lost, or close()), before any event
-//   retrying(close, welcomed) after 'disconnected', unless the client was closed
+//   retrying(close, welcomed) after 'disconnected', unless a handler ended the attempt
+//
+// A handler that calls close(), or close() then connect(), ends the attempt
+// under way: whatever the interrupted sequence had left to do (events, hooks,
+// a socket, a retry) belongs to that attempt and is dropped.
 
 import { backoffDelay } from './backoff.js';
 import { Heartbeat } from './heartbeat.js';
@@ -61,6 +65,11 @@ export class Connection {
     this.url = null;
 
     this._socket = null;
+    // Bumped by every attempt and by close(). Each sequence that emits checks
+    // it afterwards: a handler may have ended the attempt, and carrying on
+    // would act on the next one (subscribe on a socket not yet open, open a
+    // socket after close(), schedule a second retry).
+    this._generation = 0;
     this._gotWelcome = false;
     this._userClosed = true;
     this._everConnected = false;
@@ -78,7 +87,7 @@ export class Connection {
       ping: () => this.send({ type: 'ping' }),
       dead: (silentMs) => {
         this._stats.heartbeatTimeouts += 1;
-        this._emit('heartbeat_timeout', { url: this.url, silentMs });
+        if (!this._emitStillCurrent('heartbeat_timeout', { url: this.url, silentMs })) return;
         this._abandon('heartbeat_timeout');
       },
     });
@@ -126,6 +135,7 @@ export class Connection {
   close() {
     if (this._userClosed) return;
     this._userClosed = true;
+    this._generation += 1;
     globalThis.removeEventListener?.('online', this._onOnline);
     globalThis.removeEventListener?.('offline', this._onOffline);
     this._clearTimer();
@@ -170,13 +180,14 @@ export class Connection {
     this._everConnected = true;
     this._hooks.welcomed();
     this._stats.connects += 1;
-    this._setState('connected', { url: this.url, node: msg.node, session: msg.session });
-    this._emit('welcome', msg);
+    if (!this._setState('connected', { url: this.url, node: msg.node, session: msg.session })) return;
+    if (!this._emitStillCurrent('welcome', msg)) return;
     this._heartbeat.start();
     this._hooks.connected();
   }
 
   _open() {
+    this._generation += 1;
     this._clearTimer();
     this._retryAt = null;
     const url = this.urls[this._urlIndex % this.urls.length];
@@ -187,7 +198,7 @@ export class Connection {
     if (state !== 'reconnecting' && state !== 'offline' && state !== 'error') {
       state = this._everConnected ? 'reconnecting' : 'connecting';
     }
-    this._setState(state, { url, attempt: this._attempt, retryAt: null });
+    if (!this._setState(state, { url, attempt: this._attempt, retryAt: null })) return;
     let ws;
     try {
       ws = this.options.protocols
@@ -237,8 +248,7 @@ export class Connection {
     this._clearTimer();
     this._heartbeat.stop();
     this._hooks.socketGone(false);
-    this._emit('disconnected', info);
-    if (this._userClosed) return; // a 'disconnected' handler closed the client
+    if (!this._emitStillCurrent('disconnected', info)) return;
 
     this._hooks.retrying(info, this._gotWelcome);
     this._gotWelcome = false;
@@ -267,12 +277,19 @@ export class Connection {
     this._timer = null;
   }
 
+  /** False when a handler ended the attempt; the state then is already another. */
   _setState(state, info) {
     const prev = this.state;
     this.state = state;
     this.stateInfo = { state, previous: prev, ...info };
-    this._emit('state', this.stateInfo);
-    this._emit(state, this.stateInfo);
+    return this._emitStillCurrent('state', this.stateInfo) && this._emitStillCurrent(state, this.stateInfo);
+  }
+
+  /** Emits `event`; false when one of its handlers ended the attempt (see _generation). */
+  _emitStillCurrent(event, ...args) {
+    const generation = this._generation;
+    this._emit(event, ...args);
+    return this._generation === generation;
   }
 
   // A frame holds one message or an array of them (the node batches).
@@ -288,10 +305,13 @@ export class Connection {
       this._emit('server_error', { code: 'bad_request', message: 'unparsable frame from the server' });
       return;
     }
+    const generation = this._generation;
     const list = Array.isArray(parsed) ? parsed : [parsed];
     for (const msg of list) {
-      if (this._socket === null) return; // a handler closed the client
-      if (msg && typeof msg === 'object') this._hooks.message(msg);
+      if (this._generation !== generation) return; // the rest belongs to an attempt a handler ended
+      if (!msg || typeof msg !== 'object') continue;
+      if (!this._emitStillCurrent('message', msg)) return;
+      this._hooks.message(msg);
     }
   }
 }

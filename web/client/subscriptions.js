@@ -148,7 +148,10 @@ export class Subscriptions {
     if (v.gap) {
       this._stats.gaps += 1;
       this._emit('gap', { channel: t.name, expected: v.expected, got: v.got });
-      this._resync(t);
+      // A handler may have unsubscribed (nothing left to repair) or closed the
+      // connection: a subscribe sent now would be lost and leave the channel
+      // pending, while the next welcome resumes it from the last applied seq.
+      if (this._channels.get(t.name) === t && this._isOpen()) this._resync(t);
       return;
     }
     this._deliver(t, v.value, { channel: t.name, kind: t.kind ?? 'stream', seq: msg.seq, ts: msg.ts, epoch: t.epoch, patch: v.patch, snapshot: false });

@@ -160,8 +160,9 @@ export class TidewireClient extends Emitter {
 
   // ---- receiving -------------------------------------------------------------
 
+  // 'message' is emitted by the connection, which can then drop the rest of a
+  // frame when a handler ends the attempt.
   _onMessage(msg) {
-    this.emit('message', msg);
     switch (msg.type) {
       case 'welcome': return this._connection.onWelcome(msg);
       case 'subscribed': return this._subscriptions.onSubscribed(msg);

@@ -45,28 +45,35 @@ export function fakeWebSocketClass() {
       this.sent = [];
       this.closed = null;
       this.terminated = false;
+      this.readyState = 0; // CONNECTING until the test calls open()
       this.onopen = this.onmessage = this.onclose = this.onerror = null;
       instances.push(this);
     }
     send(text) {
+      // As in a browser: a frame sent before the socket opens is refused, not queued.
+      if (this.readyState === 0) throw new Error('InvalidStateError: still connecting');
       if (this.closed) throw new Error('socket closed');
       this.sent.push(JSON.parse(text));
     }
     close(code = 1000, reason = '') {
+      this.readyState = 3;
       this.closed = { code, reason };
     }
     terminate() {
+      this.readyState = 3;
       this.terminated = true;
       this.closed = { code: 1006, reason: '' };
     }
     // ---- the server side, driven by the test ----
     open() {
+      this.readyState = 1;
       this.onopen?.({});
     }
     deliver(msgOrArray) {
       this.onmessage?.({ data: JSON.stringify(msgOrArray) });
     }
     serverClose(code = 1006, reason = '') {
+      this.readyState = 3;
       this.closed = { code, reason };
       this.onclose?.({ code, reason });
     }
