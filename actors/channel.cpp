@@ -171,7 +171,7 @@ caf::result<history_page> history(channel_actor* self, uint64_t since,
   auto rp = self->make_response_promise();
   self
     ->request(st.params.store_reader, caf::infinite, read_atom::value,
-              st.meta.id, from, st.meta.head, limit)
+              st.meta.id, from, st.meta.head, limit, no_byte_limit)
     .then(
       [rp, page](std::vector<record>& records) mutable {
         page.updates = std::move(records);
@@ -211,7 +211,7 @@ void restore(channel_actor* self) {
         from = std::max(from, st.meta.first);
         self
           ->request(st.params.store_reader, caf::infinite, read_atom::value,
-                    st.meta.id, from, st.meta.head, ring_size)
+                    st.meta.id, from, st.meta.head, ring_size, no_byte_limit)
           .await(
             [self](const std::vector<record>& records) {
               for (auto& rec : records)

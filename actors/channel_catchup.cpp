@@ -94,9 +94,13 @@ void continue_catchup(channel_actor* self, caf::actor_addr addr,
   }
   auto to = st.ring->empty() ? st.meta.head : st.ring->first_seq() - 1;
   to = std::min(to, sub.next + chunk - 1);
+  // Only what fits the session's room is read: a slow client with large
+  // updates would otherwise have whole chunks decoded and encoded to keep a
+  // few of them, once per round trip.
   self
     ->request(st.params.store_reader, caf::infinite, read_atom::value,
-              st.meta.id, sub.next, to, static_cast<uint64_t>(chunk))
+              st.meta.id, sub.next, to, static_cast<uint64_t>(chunk),
+              sub.budget)
     .then(
       [self, addr, sub_id](const std::vector<record>& records) {
         auto& st = self->state;

@@ -83,6 +83,9 @@ struct channel_state {
 
 using channel_actor = caf::stateful_actor<channel_state>;
 
+// The max_bytes of a store read that wants everything up to its count.
+inline constexpr uint64_t no_byte_limit = UINT64_MAX;
+
 // Sends `frames` to one subscriber, tagged with its subscription id.
 void deliver(channel_actor* self, const subscriber& sub,
              std::vector<frame> frames, uint64_t last_seq);

@@ -59,10 +59,10 @@ caf::behavior store_writer(caf::event_based_actor*, store_ptr store) {
 
 caf::behavior store_reader(caf::event_based_actor*, store_ptr store) {
   return {
-    [store](read_atom, uint32_t id, uint64_t from, uint64_t to,
-            uint64_t limit) -> caf::result<std::vector<record>> {
+    [store](read_atom, uint32_t id, uint64_t from, uint64_t to, uint64_t limit,
+            uint64_t max_bytes) -> caf::result<std::vector<record>> {
       std::vector<record> records;
-      auto st = store->read(id, from, to, limit, &records);
+      auto st = store->read(id, from, to, limit, &records, max_bytes);
       if (!st.ok())
         return store_error(st);
       return records;

@@ -28,8 +28,9 @@ struct store_actors {
 //    int64_t now_ms) -> storage::channel_meta      with `first` advanced
 //   (list_atom) -> std::vector<storage::channel_meta>
 // reader:
-//   (read_atom, uint32_t id, uint64_t from, uint64_t to, uint64_t limit)
-//        -> std::vector<storage::record>
+//   (read_atom, uint32_t id, uint64_t from, uint64_t to, uint64_t limit,
+//    uint64_t max_bytes) -> std::vector<storage::record>
+//        at most `limit` records, stopping once their data reach max_bytes
 // Every failure is errc::internal with the store's message.
 store_actors spawn_store_actors(caf::actor_system& sys,
                                 std::shared_ptr<storage::replay_store> store,

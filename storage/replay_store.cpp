@@ -145,8 +145,8 @@ rocksdb::Status replay_store::append(const channel_meta& meta,
 }
 
 rocksdb::Status replay_store::read(uint32_t id, uint64_t from, uint64_t to,
-                                   size_t limit,
-                                   std::vector<record>* out) const {
+                                   size_t limit, std::vector<record>* out,
+                                   uint64_t max_bytes) const {
   out->clear();
   if (from > to || limit == 0)
     return rocksdb::Status::OK();
@@ -164,6 +164,7 @@ rocksdb::Status replay_store::read(uint32_t id, uint64_t from, uint64_t to,
     ro.iterate_upper_bound = &upper_slice;
   std::unique_ptr<rocksdb::Iterator> it{
     impl_->db->NewIterator(ro, impl_->records)};
+  uint64_t bytes = 0;
   for (it->Seek(lower); it->Valid() && out->size() < limit; it->Next()) {
     uint32_t key_id = 0;
     uint64_t seq = 0;
@@ -179,6 +180,9 @@ rocksdb::Status replay_store::read(uint32_t id, uint64_t from, uint64_t to,
       return s;
     if (rec.seq != seq)
       return rocksdb::Status::Corruption(what, "seq in value differs from key");
+    if (!out->empty() && bytes + rec.data.size() > max_bytes)
+      break;
+    bytes += rec.data.size();
     out->push_back(std::move(rec));
   }
   return it->status();

@@ -88,9 +88,12 @@ public:
   // `*out` is cleared first; limit 0 reads nothing. To read in chunks, call
   // again from the last returned seq + 1. A record that does not decode is
   // Status::Corruption naming its channel id and seq.
+  // Reading also stops before the record that would take the records' data
+  // past `max_bytes` (the first record is always returned), so a reader with
+  // little room does not get records it would drop.
   [[nodiscard]] rocksdb::Status read(uint32_t id, uint64_t from, uint64_t to,
-                                     size_t limit,
-                                     std::vector<record>* out) const;
+                                     size_t limit, std::vector<record>* out,
+                                     uint64_t max_bytes = UINT64_MAX) const;
 
   // Deletes, with one range delete, every record older than what retention
   // keeps: at most `max_count` records, none older than `now_ms - max_age`.

@@ -132,6 +132,22 @@ CAF_TEST(append and read ranges) {
   CAF_CHECK_EQUAL(all, read_seqs(a.id, 1, 10));
 }
 
+CAF_TEST(reads stop before the record that passes max_bytes) {
+  auto a = channel("a");
+  REQUIRE_OK(append_records(*store, a, make_records(1, 10))); // 7 B each to 9
+  auto read_bytes = [&](uint64_t from, uint64_t max_bytes) {
+    std::vector<record> out;
+    REQUIRE_OK(store->read(a.id, from, 10, 100, &out, max_bytes));
+    return seqs(out);
+  };
+  CAF_CHECK_EQUAL(read_bytes(1, 20), seq_list({1, 2}));
+  CAF_CHECK_EQUAL(read_bytes(1, 21), seq_list({1, 2, 3}));
+  CAF_CHECK_EQUAL(read_bytes(4, 14), seq_list({4, 5}));
+  // The first record comes back even when it alone is too big.
+  CAF_CHECK_EQUAL(read_bytes(5, 0), seq_list({5}));
+  CAF_CHECK_EQUAL(read_bytes(9, 1000), seq_list({9, 10}));
+}
+
 CAF_TEST(append rejects inconsistent batches) {
   auto a = channel("a");
   auto meta = a;
