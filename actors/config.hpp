@@ -39,6 +39,9 @@ struct session_limits {
   // Unacknowledged publishes one client may have; more are refused with
   // rate_limited, so one connection cannot queue unbounded work.
   size_t max_publishes_in_flight = 256;
+  // Channels one client may be subscribed to at once; more are refused with
+  // rate_limited (each subscription is state in a channel actor).
+  size_t max_subscriptions = 1024;
   uint32_t heartbeat_ms = 15'000;
   uint32_t reconnect_base_ms = 500;
   uint32_t reconnect_max_ms = 15'000;

@@ -52,6 +52,11 @@ caf::result<caf::actor> lookup(directory_actor* self, const std::string& name) {
   if (!decl)
     return make_error(errc::unknown_channel,
                       "no declared channel pattern matches " + name);
+  if (st.channels.size() >= st.cfg.max_channels)
+    return make_error(errc::rate_limited,
+                      "cannot create " + name + ": the node has "
+                        + std::to_string(st.channels.size())
+                        + " channels, its limit");
   return ensure_channel(self, name, *decl);
 }
 

@@ -17,13 +17,19 @@ struct directory_config {
   // channels keep their history in memory only and start a new epoch per run.
   caf::actor store_writer;
   caf::actor store_reader;
+  // Channels this node creates on demand for names matching a `*` pattern
+  // stop here: each is an actor and a store entry that lives until shutdown,
+  // so a client inventing names must not grow the node without bound.
+  // Declared and stored channels are always served.
+  size_t max_channels = 100'000;
 };
 
 // Spawns the directory: maps channel names to channel actors, spawning a
 // channel on first use when its name matches a declared pattern. At start it
 // spawns every exactly-declared channel and every channel found in the store.
 //   (get_atom, std::string name) -> caf::actor
-//        errors: invalid_channel (bad name), unknown_channel (no pattern)
+//        errors: invalid_channel (bad name), unknown_channel (no pattern),
+//        rate_limited (a new channel past max_channels)
 //   (list_atom) -> std::vector<channel_info>   ordered by name
 caf::actor spawn_directory(caf::actor_system& sys, directory_config cfg);
 

@@ -106,6 +106,16 @@ void reply_error(session_actor* self, const caf::error& err,
 
 void subscribe(session_actor* self, subscribe_request req) {
   auto& st = self->state;
+  if (st.subs.count(req.channel) == 0
+      && st.subs.size() >= st.limits.max_subscriptions) {
+    reply_error(self,
+                make_error(errc::rate_limited,
+                           "at most " + std::to_string(st.limits.max_subscriptions)
+                             + " subscriptions per connection; unsubscribe"
+                               " from one first"),
+                req.id_json);
+    return;
+  }
   auto sub_id = ++st.next_sub_id;
   auto& sub = st.subs[req.channel];
   if (sub.channel)

@@ -12,8 +12,9 @@ using namespace tidewire::test;
 namespace {
 
 struct directory_fixture : actor_fixture {
-  caf::actor spawn_dir() {
+  caf::actor spawn_dir(size_t max_channels = directory_config{}.max_channels) {
     directory_config cfg;
+    cfg.max_channels = max_channels;
     cfg.decls = {{"trades", "stream"}, {"positions.*", "state"}};
     cfg.limits = test_limits();
     cfg.store_writer = stores.writer;
@@ -71,6 +72,26 @@ CAF_TEST(undeclared and invalid names are refused with their codes) {
   auto empty = get(dir, "");
   CAF_REQUIRE(!empty);
   CAF_CHECK_EQUAL(error_code(empty.error()), "invalid_channel");
+}
+
+CAF_TEST(on-demand channels stop at max_channels and existing ones still resolve) {
+  auto dir = spawn_dir(3); // `trades` counts
+  CAF_REQUIRE(get(dir, "positions.a"));
+  CAF_REQUIRE(get(dir, "positions.b"));
+  auto refused = get(dir, "positions.c");
+  CAF_REQUIRE(!refused);
+  CAF_CHECK_EQUAL(error_code(refused.error()), "rate_limited");
+  CAF_CHECK(get(dir, "positions.a"));
+  CAF_CHECK(get(dir, "trades"));
+  auto list = [&] {
+    self->send(dir, list_atom::value);
+    run();
+    size_t n = 0;
+    self->receive([&](const std::vector<channel_info>& infos) { n = infos.size(); },
+                  caf::after(std::chrono::seconds(0)) >> [] { CAF_FAIL("no list"); });
+    return n;
+  };
+  CAF_CHECK_EQUAL(list(), 3u);
 }
 
 CAF_TEST(list reports every channel by name) {

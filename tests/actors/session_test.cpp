@@ -229,6 +229,45 @@ CAF_TEST(publishes past the in-flight cap are refused until acks come back) {
   CAF_CHECK_EQUAL(all.back().at("seq"), 3);
 }
 
+CAF_TEST(subscriptions past the cap are refused; resubscribing is not a new one) {
+  limits.max_batch_frames = 100;
+  limits.max_subscriptions = 2;
+  auto session = start_session();
+  written(session);
+  auto sub = [&](const char* channel, const char* id) {
+    self->send(session, subscribe_request{channel, std::nullopt, std::nullopt, id});
+    run();
+    written(session);
+    written(session);
+  };
+  sub("trades", "1");
+  sub("alerts", "2");
+  sub("dashboard", "3");
+  sub("trades", "4");
+  std::map<int, json> replies;
+  for (auto& m : link->all())
+    if (m.contains("id"))
+      replies[m.at("id").get<int>()] = m;
+  CAF_CHECK_EQUAL(replies[1].at("type"), "subscribed");
+  CAF_CHECK_EQUAL(replies[2].at("type"), "subscribed");
+  CAF_CHECK_EQUAL(replies[3].at("type"), "error");
+  CAF_CHECK_EQUAL(replies[3].at("code"), "rate_limited");
+  CAF_CHECK_EQUAL(replies[4].at("type"), "subscribed");
+  // After an unsubscribe there is room again.
+  self->send(session, unsubscribe_request{"alerts", "5"});
+  run();
+  written(session);
+  sub("dashboard", "6");
+  replies.clear();
+  for (auto& m : link->all())
+    if (m.contains("id"))
+      replies[m.at("id").get<int>()] = m;
+  CAF_CHECK_EQUAL(replies[6].at("type"), "subscribed");
+  // The client leaves: its channels drop the session (as net/ does on close).
+  self->send(session, closed_atom::value);
+  run();
+}
+
 CAF_TEST(unknown channels are reported to the client) {
   auto session = start_session();
   written(session);

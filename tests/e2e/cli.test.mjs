@@ -21,6 +21,7 @@ test('a malformed value: non-zero exit and a message', async () => {
     '--port=abc', '--port=70000', '--durability=sometimes', '--simulate=maybe',
     '--idle-timeout-s=0', '--handshake-timeout-s=abc', '--http-body-limit=12',
     '--max-publishes-in-flight=0', '--max-pending-publishes=-1',
+    '--max-subscriptions=0', '--max-channels=lots',
   ]) {
     const r = await runNode([flag]);
     assert.notEqual(r.code, 0, flag);

@@ -3,7 +3,10 @@
 // acknowledged for; idle connections and oversized bodies are cut off.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { startNode } from './node_process.mjs';
 import { Client, TIMEOUT_MS, getJson, postJson } from './client.mjs';
 
@@ -110,4 +113,45 @@ test('a request body over --http-body-limit gets 413', async (t) => {
   assert.equal(big.body.error.code, 'too_large');
   const h = await getJson(`${node.url}/api/v1/channels/alerts/history?since=${small.body.seq}`);
   assert.deepEqual(h.body.updates, [], 'the refused body was not published');
+});
+
+test('subscriptions past --max-subscriptions are refused until one is dropped', async (t) => {
+  const node = await startNode({ args: ['--max-subscriptions=2'] });
+  t.after(() => node.stop());
+  const c = await Client.open(node.wsUrl);
+  t.after(() => c.close());
+  assert.equal((await c.request({ type: 'subscribe', channel: 'trades' })).type, 'subscribed');
+  assert.equal((await c.request({ type: 'subscribe', channel: 'alerts' })).type, 'subscribed');
+  const refused = await c.request({ type: 'subscribe', channel: 'dashboard' });
+  assert.equal(refused.type, 'error');
+  assert.equal(refused.code, 'rate_limited');
+  assert.match(refused.message, /at most 2 subscriptions per connection/);
+  // The two live subscriptions are unaffected.
+  const ack = await postJson(`${node.url}/api/v1/channels/alerts/messages`, { n: 1 });
+  const update = await c.next((m) => m.type === 'update' && m.channel === 'alerts');
+  assert.equal(update.seq, ack.body.seq);
+  assert.equal((await c.request({ type: 'unsubscribe', channel: 'trades' })).type, 'unsubscribed');
+  assert.equal((await c.request({ type: 'subscribe', channel: 'dashboard' })).type, 'subscribed');
+});
+
+test('channels made on demand stop at --max-channels with 429; existing ones still work', async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'tidewire-e2e-limits-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const config = path.join(dir, 'channels.json');
+  writeFileSync(config, JSON.stringify({ channels: [{ pattern: 'desk.*', kind: 'stream' }] }));
+  // The five built-in channels count: room for two more.
+  const node = await startNode({ args: [`--config=${config}`, '--max-channels=7'] });
+  t.after(() => node.stop());
+  const post = (name) => postJson(`${node.url}/api/v1/channels/${name}/messages`, { name });
+  assert.equal((await post('desk.a')).status, 200);
+  assert.equal((await post('desk.b')).status, 200);
+  const refused = await post('desk.c');
+  assert.equal(refused.status, 429);
+  assert.equal(refused.body.error.code, 'rate_limited');
+  assert.match(refused.body.error.message, /cannot create desk\.c/);
+  assert.equal((await post('desk.a')).status, 200);
+  assert.equal((await post('trades')).status, 200);
+  const names = (await getJson(`${node.url}/api/v1/channels`)).body.channels.map((ch) => ch.name);
+  assert.ok(!names.includes('desk.c'));
+  assert.equal(names.length, 7);
 });

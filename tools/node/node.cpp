@@ -69,7 +69,8 @@ int run(const node_options& opts) {
   if (store)
     stores = spawn_store_actors(sys, store);
   auto directory = spawn_directory(
-    sys, directory_config{opts.decls, opts.channel, stores.writer, stores.reader});
+    sys, directory_config{opts.decls, opts.channel, stores.writer, stores.reader,
+                          opts.max_channels});
   std::vector<caf::actor> sources;
   if (opts.sources.enabled)
     sources = spawn_sources(sys, directory, opts.sources);

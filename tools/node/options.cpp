@@ -121,6 +121,9 @@ const char* usage() {
   --max-pending-publishes=N
                          publishes queued per channel behind its store write
                          before rate_limited / 429 (8192)
+  --max-subscriptions=N  channels one client may subscribe to at once (1024)
+  --max-channels=N       channels created on demand from `*` patterns before
+                         rate_limited / 429 (100000)
   --cluster-port=N, --seeds=HOST:PORT,...
                          cluster membership (not available in this build)
   --help                 this text
@@ -204,6 +207,15 @@ caf::expected<node_options> parse_options(const std::vector<std::string>& args) 
      [&](auto& f, auto& v) {
        return parse_number<size_t>(f, v, 1, 10'000'000,
                                    opts.channel.max_pending);
+     }},
+    {"max-subscriptions",
+     [&](auto& f, auto& v) {
+       return parse_number<size_t>(f, v, 1, 1'000'000,
+                                   opts.server.session.max_subscriptions);
+     }},
+    {"max-channels",
+     [&](auto& f, auto& v) {
+       return parse_number<size_t>(f, v, 1, 100'000'000, opts.max_channels);
      }},
     {"cluster-port",
      [](auto& f, auto&) {

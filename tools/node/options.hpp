@@ -6,6 +6,7 @@
 #include <caf/expected.hpp>
 
 #include "actors/config.hpp"
+#include "actors/directory.hpp"
 #include "net/server.hpp"
 #include "storage/replay_store.hpp"
 
@@ -18,6 +19,7 @@ struct node_options {
   storage::durability durability = storage::durability::wal;
   std::vector<channel_decl> decls;
   channel_limits channel;
+  size_t max_channels = directory_config{}.max_channels;
   source_settings sources;
   bool help = false;
 };
