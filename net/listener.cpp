@@ -91,6 +91,11 @@ void listener::on_accept(boost::system::error_code ec, tcp::socket socket) {
     // Out of descriptors or similar: log and keep accepting.
     fail(ec, "accept", 0);
   } else {
+    // Updates are small and latency is the product: Nagle's algorithm would
+    // hold a frame back until the previous one is acknowledged (up to the
+    // peer's delayed-ACK timer). Failing to set it only costs latency.
+    boost::system::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
     std::make_shared<http_session>(std::move(socket), state_,
                                    state_->next_conn_id())
       ->run();
