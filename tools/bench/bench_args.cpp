@@ -1,7 +1,10 @@
 #include "bench_args.hpp"
 
 #include <charconv>
+#include <iostream>
 #include <string_view>
+
+#include "storage/data_dir.hpp"
 
 namespace tidewire::bench {
 
@@ -44,6 +47,29 @@ bool parse_args(int argc, char** argv, bench_args* out, std::string* error) {
     }
   }
   return true;
+}
+
+std::optional<int> start_bench(const char* name, const char* usage, int argc,
+                               char** argv, bench_args* args, bool* owned) {
+  std::string error;
+  if (!parse_args(argc, argv, args, &error)) {
+    std::cerr << name << ": " << error << "\n\n" << usage;
+    return 2;
+  }
+  if (args->help) {
+    std::cout << usage;
+    return 0;
+  }
+  *owned = args->dir.empty();
+  if (*owned) {
+    auto st = storage::data_dir::make_temp_dir(
+      std::string{"tidewire-"} + name + "-", &args->dir);
+    if (!st.ok()) {
+      std::cerr << name << ": " << st.ToString() << '\n';
+      return 1;
+    }
+  }
+  return std::nullopt;
 }
 
 } // namespace tidewire::bench

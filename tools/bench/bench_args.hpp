@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace tidewire::bench {
@@ -15,5 +16,13 @@ struct bench_args {
 // Parses the `--name=value` flags every benchmark takes; false with a
 // message in *error on a bad one.
 bool parse_args(int argc, char** argv, bench_args* out, std::string* error);
+
+// What a benchmark's main does first: parses the flags, prints `usage` for
+// --help, and finds the root directory of its stores: --dir, or a new
+// temporary one (args->dir is set to it and *owned is true: remove it at the
+// end). Returns the exit code to stop with (0 after --help, 2 on a bad flag,
+// 1 when no directory could be made), or nullopt to run.
+std::optional<int> start_bench(const char* name, const char* usage, int argc,
+                               char** argv, bench_args* args, bool* owned);
 
 } // namespace tidewire::bench

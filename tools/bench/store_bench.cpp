@@ -37,24 +37,11 @@ const char* usage() {
 
 int main(int argc, char** argv) {
   bench::bench_args args;
-  std::string error;
-  if (!bench::parse_args(argc, argv, &args, &error)) {
-    std::cerr << "store_bench: " << error << "\n\n" << usage();
-    return 2;
-  }
-  if (args.help) {
-    std::cout << usage();
-    return 0;
-  }
-  std::string root = args.dir;
-  bool owned_root = root.empty();
-  if (owned_root) {
-    auto st = storage::data_dir::make_temp_dir("tidewire-store-bench-", &root);
-    if (!st.ok()) {
-      std::cerr << "store_bench: " << st.ToString() << '\n';
-      return 1;
-    }
-  }
+  bool owned_root = false;
+  if (auto exit_code = bench::start_bench("store_bench", usage(), argc, argv,
+                                          &args, &owned_root))
+    return *exit_code;
+  const std::string& root = args.dir;
   std::cout << "store_bench: " << args.count << " records or "
             << args.seconds << " s per scenario, stores under " << root
             << ", " << std::thread::hardware_concurrency() << " cores\n\n";
