@@ -1,7 +1,9 @@
 #include "actors/session.hpp"
 
+#include <iterator>
 #include <map>
 #include <utility>
+#include <vector>
 
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
@@ -27,6 +29,18 @@ struct subscription {
   uint64_t last_seq = 0;
 };
 
+// Where a client's publishes to one channel go. The directory is asked once
+// per channel; publishes that arrive while it answers wait here, so a client's
+// publishes keep their order.
+struct publish_route {
+  caf::actor channel; // invalid while the directory lookup is pending
+  std::vector<publish_request> waiting;
+};
+
+// Routes kept per session; past this, idle ones are dropped (a client
+// publishing to ever new channel names must not grow its session).
+constexpr size_t max_publish_routes = 256;
+
 struct session_state {
   static inline const char* name = "tidewire.session";
 
@@ -39,7 +53,8 @@ struct session_state {
   // Catch-up chunks a channel is waiting to send: answered once the queue
   // has drained to half its cap.
   std::vector<std::pair<caf::actor, uint64_t>> pending_demand;
-  size_t publishes_in_flight = 0; // sent to a channel, not yet answered
+  size_t publishes_in_flight = 0; // accepted, not yet answered
+  std::map<std::string, publish_route> routes;
   bool closed = false;
 };
 
@@ -157,6 +172,33 @@ void unsubscribe(session_actor* self, const unsubscribe_request& req) {
   enqueue(self, frames::unsubscribed(req.channel, req.id_json));
 }
 
+void publish_reply(session_actor* self, caf::expected<publish_ack> ack,
+                   const std::string& id_json) {
+  --self->state.publishes_in_flight;
+  if (ack)
+    enqueue(self, frames::published(ack->channel, ack->seq, ack->epoch, id_json));
+  else
+    reply_error(self, ack.error(), id_json);
+}
+
+void send_publish(session_actor* self, const caf::actor& channel,
+                  publish_request req) {
+  self->request(channel, request_timeout, publish_atom::value, req.data_json)
+    .then(
+      [self, id = req.id_json](const publish_ack& ack) {
+        publish_reply(self, ack, id);
+      },
+      [self, name = req.channel, id = req.id_json](caf::error& err) {
+        // A CAF error (not a channel's answer) means the channel is gone or
+        // stuck, e.g. the node is stopping: ask the directory next time.
+        auto it = self->state.routes.find(name);
+        if (err.category() == caf::atom("system")
+            && it != self->state.routes.end() && it->second.channel)
+          self->state.routes.erase(it);
+        publish_reply(self, std::move(err), id);
+      });
+}
+
 void publish(session_actor* self, publish_request req) {
   auto& st = self->state;
   if (st.publishes_in_flight >= st.limits.max_publishes_in_flight) {
@@ -169,28 +211,35 @@ void publish(session_actor* self, publish_request req) {
     return;
   }
   ++st.publishes_in_flight;
-  // Every path below ends in exactly one of these.
-  auto acked = [self](const publish_ack& ack, const std::string& id) {
-    --self->state.publishes_in_flight;
-    enqueue(self, frames::published(ack.channel, ack.seq, ack.epoch, id));
-  };
-  auto failed = [self](const caf::error& err, const std::string& id) {
-    --self->state.publishes_in_flight;
-    reply_error(self, err, id);
-  };
-  self->request(st.directory, request_timeout, get_atom::value, req.channel)
+  if (auto it = st.routes.find(req.channel); it != st.routes.end()) {
+    if (it->second.channel)
+      send_publish(self, it->second.channel, std::move(req));
+    else
+      it->second.waiting.push_back(std::move(req));
+    return;
+  }
+  if (st.routes.size() >= max_publish_routes)
+    for (auto it = st.routes.begin(); it != st.routes.end();)
+      it = it->second.channel ? st.routes.erase(it) : std::next(it);
+  auto name = req.channel;
+  st.routes[name].waiting.push_back(std::move(req));
+  self->request(st.directory, request_timeout, get_atom::value, name)
     .then(
-      [self, req, acked, failed](const caf::actor& channel) {
-        self
-          ->request(channel, request_timeout, publish_atom::value,
-                    req.data_json)
-          .then(
-            [acked, id = req.id_json](const publish_ack& ack) {
-              acked(ack, id);
-            },
-            [failed, id = req.id_json](caf::error& err) { failed(err, id); });
+      [self, name](const caf::actor& channel) {
+        auto& route = self->state.routes[name];
+        route.channel = channel;
+        for (auto& waiting : std::exchange(route.waiting, {}))
+          send_publish(self, channel, std::move(waiting));
       },
-      [failed, id = req.id_json](caf::error& err) { failed(err, id); });
+      [self, name](caf::error& err) {
+        auto it = self->state.routes.find(name);
+        if (it == self->state.routes.end())
+          return;
+        auto waiting = std::move(it->second.waiting);
+        self->state.routes.erase(it);
+        for (auto& req : waiting)
+          publish_reply(self, err, req.id_json);
+      });
 }
 
 caf::behavior session_behavior(session_actor* self, session_limits limits,

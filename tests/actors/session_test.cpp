@@ -40,18 +40,35 @@ struct fake_link : client_link {
   }
 };
 
+caf::behavior counting_directory(caf::event_based_actor* self,
+                                 caf::actor real, std::shared_ptr<int> lookups) {
+  return {
+    [=](get_atom, const std::string& name) {
+      ++*lookups;
+      auto rp = self->make_response_promise();
+      self->request(real, caf::infinite, get_atom::value, name)
+        .then([rp](const caf::actor& ch) mutable { rp.deliver(ch); },
+              [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+      return rp;
+    },
+  };
+}
+
 struct session_fixture : actor_fixture {
   std::shared_ptr<fake_link> link = std::make_shared<fake_link>();
   caf::actor directory;
   session_limits limits;
 
-  caf::actor start_session() {
+  // With `lookups`, the session talks to the directory through a proxy
+  // that counts the channel lookups.
+  caf::actor start_session(std::shared_ptr<int> lookups = nullptr) {
     directory_config cfg;
     cfg.decls = default_channel_decls();
     cfg.limits = test_limits();
     directory = spawn_directory(sys, cfg);
-    auto session = spawn_session(sys, limits, {"node-a", "s-1"}, link,
-                                 directory);
+    auto dir = lookups ? sys.spawn(counting_directory, directory, lookups)
+                       : directory;
+    auto session = spawn_session(sys, limits, {"node-a", "s-1"}, link, dir);
     run();
     return session;
   }
@@ -266,6 +283,47 @@ CAF_TEST(subscriptions past the cap are refused; resubscribing is not a new one)
   // The client leaves: its channels drop the session (as net/ does on close).
   self->send(session, closed_atom::value);
   run();
+}
+
+CAF_TEST(publishes ask the directory once per channel and keep their order) {
+  limits.max_batch_frames = 100;
+  auto lookups = std::make_shared<int>(0);
+  auto session = start_session(lookups);
+  written(session);
+  // Five arrive before the directory answers, two after.
+  for (int i = 1; i <= 5; ++i)
+    self->send(session, publish_request{"trades", json{{"n", i}}.dump(),
+                                        std::to_string(i)});
+  run();
+  for (int i = 6; i <= 7; ++i)
+    self->send(session, publish_request{"trades", json{{"n", i}}.dump(),
+                                        std::to_string(i)});
+  run();
+  for (int i = 0; i < 8; ++i)
+    written(session);
+  CAF_CHECK_EQUAL(*lookups, 1);
+  std::map<int, uint64_t> seq_of_id;
+  for (auto& m : link->all())
+    if (m.value("type", "") == "published")
+      seq_of_id[m.at("id").get<int>()] = m.at("seq").get<uint64_t>();
+  CAF_REQUIRE_EQUAL(seq_of_id.size(), 7u);
+  for (auto& [id, seq] : seq_of_id)
+    CAF_CHECK_EQUAL(seq, static_cast<uint64_t>(id)); // publish order kept
+  self->send(session, publish_request{"alerts", "{}", "8"});
+  run();
+  written(session);
+  CAF_CHECK_EQUAL(*lookups, 2);
+  // An unknown channel is not remembered: each try asks again.
+  for (auto id : {"9", "10"}) {
+    self->send(session, publish_request{"nope", "{}", id});
+    run();
+    written(session);
+  }
+  written(session);
+  CAF_CHECK_EQUAL(*lookups, 4);
+  auto last = link->all().back();
+  CAF_CHECK_EQUAL(last.at("code"), "unknown_channel");
+  CAF_CHECK_EQUAL(last.at("id"), 10);
 }
 
 CAF_TEST(unknown channels are reported to the client) {
