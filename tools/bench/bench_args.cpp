@@ -1,22 +1,14 @@
 #include "bench_args.hpp"
 
-#include <charconv>
 #include <iostream>
+#include <limits>
 #include <string_view>
+
+#include "flag_text.hpp"
 
 #include "storage/data_dir.hpp"
 
 namespace tidewire::bench {
-
-namespace {
-
-template <class T>
-bool parse_number(std::string_view text, T* out) {
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), *out);
-  return ec == std::errc{} && ptr == text.data() + text.size();
-}
-
-} // namespace
 
 bool parse_args(int argc, char** argv, bench_args* out, std::string* error) {
   for (int i = 1; i < argc; ++i) {
@@ -25,18 +17,15 @@ bool parse_args(int argc, char** argv, bench_args* out, std::string* error) {
       out->help = true;
       continue;
     }
-    auto eq = arg.find('=');
-    auto name = arg.substr(0, eq);
-    auto value = eq == std::string_view::npos ? std::string_view{}
-                                              : arg.substr(eq + 1);
-    bool ok = eq != std::string_view::npos;
+    auto [name, value, ok] = split_flag(arg);
     if (name == "--dir") {
       ok = ok && !value.empty();
       out->dir = std::string{value};
     } else if (name == "--count") {
-      ok = ok && parse_number(value, &out->count) && out->count > 0;
+      ok = ok && parse_number<uint64_t>(value, 1, UINT64_MAX, &out->count);
     } else if (name == "--seconds") {
-      ok = ok && parse_number(value, &out->seconds) && out->seconds > 0;
+      ok = ok && parse_number(value, 1e-3, std::numeric_limits<double>::max(),
+                              &out->seconds);
     } else {
       *error = "unknown flag " + std::string{arg};
       return false;

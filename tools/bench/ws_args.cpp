@@ -1,7 +1,8 @@
 #include "ws_args.hpp"
 
-#include <charconv>
 #include <string_view>
+
+#include "flag_text.hpp"
 
 namespace tidewire::bench {
 
@@ -17,17 +18,6 @@ constexpr size_t max_payload = 60'000; // below the node's default --max-frame
 constexpr size_t max_window = 100'000;
 constexpr size_t max_http_clients = 256;
 constexpr size_t max_threads = 64;
-
-template <class T>
-bool parse_number(std::string_view text, T min, T max, T* out) {
-  T value{};
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc{} || ptr != text.data() + text.size() || value < min
-      || value > max)
-    return false;
-  *out = value;
-  return true;
-}
 
 // "100,1000,4000": a comma-separated list of numbers in [min, max].
 bool parse_list(std::string_view text, size_t min, size_t max,
@@ -75,11 +65,7 @@ bool parse_ws_args(int argc, char** argv, ws_args* out, std::string* error) {
       out->help = true;
       continue;
     }
-    auto eq = arg.find('=');
-    auto name = arg.substr(0, eq);
-    auto value = eq == std::string_view::npos ? std::string_view{}
-                                              : arg.substr(eq + 1);
-    bool ok = eq != std::string_view::npos;
+    auto [name, value, ok] = split_flag(arg);
     if (name == "--node") {
       ok = ok && !value.empty();
       out->node = std::string{value};
