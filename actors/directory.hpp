@@ -17,10 +17,11 @@ struct directory_config {
   // channels keep their history in memory only and start a new epoch per run.
   caf::actor store_writer;
   caf::actor store_reader;
-  // Channels this node creates on demand for names matching a `*` pattern
-  // stop here: each is an actor and a store entry that lives until shutdown,
-  // so a client inventing names must not grow the node without bound.
-  // Declared and stored channels are always served.
+  // Once the node holds this many channels (declared and stored ones
+  // included), new names matching a `*` pattern are refused: each channel is
+  // an actor and a store entry that lives until shutdown, so a client
+  // inventing names must not grow the node without bound. Declared and
+  // stored channels are always served.
   size_t max_channels = 100'000;
 };
 

@@ -30,7 +30,8 @@ struct store_actors {
 // reader:
 //   (read_atom, uint32_t id, uint64_t from, uint64_t to, uint64_t limit,
 //    uint64_t max_bytes) -> std::vector<storage::record>
-//        at most `limit` records, stopping once their data reach max_bytes
+//        at most `limit` records, and none past the one that would take
+//        their data over max_bytes (the first always comes)
 // Every failure is errc::internal with the store's message.
 store_actors spawn_store_actors(caf::actor_system& sys,
                                 std::shared_ptr<storage::replay_store> store,

@@ -122,8 +122,8 @@ const char* usage() {
                          publishes queued per channel behind its store write
                          before rate_limited / 429 (8192)
   --max-subscriptions=N  channels one client may subscribe to at once (1024)
-  --max-channels=N       channels created on demand from `*` patterns before
-                         rate_limited / 429 (100000)
+  --max-channels=N       channels a node holds before new names from `*`
+                         patterns get rate_limited / 429 (100000)
   --cluster-port=N, --seeds=HOST:PORT,...
                          cluster membership (not available in this build)
   --help                 this text
