@@ -19,6 +19,9 @@ bool is_noise(boost::system::error_code ec) {
          || ec == asio::error::broken_pipe
          || ec == asio::error::not_connected
          || ec == beast::error::timeout
+         // Beast closes the socket when a WebSocket times out; a read it
+         // resumes afterwards can fail with EBADF instead of `timeout`.
+         || ec == asio::error::bad_descriptor
          || ec == beast::websocket::error::closed
          || ec == beast::http::error::end_of_stream;
 }
