@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include <caf/event_based_actor.hpp>
@@ -82,6 +83,11 @@ struct channel_state {
 };
 
 using channel_actor = caf::stateful_actor<channel_state>;
+
+// CAF 0.17 constructs a state from the actor pointer whenever that compiles,
+// and C++20 lets aggregates take parentheses: the first member must not
+// accept a pointer (a bool or a caf::actor would).
+static_assert(!std::is_constructible_v<channel_state, channel_actor*>);
 
 // The max_bytes of a store read that wants everything up to its count.
 inline constexpr uint64_t no_byte_limit = UINT64_MAX;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <type_traits>
 
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
@@ -26,6 +27,11 @@ struct directory_state {
 };
 
 using directory_actor = caf::stateful_actor<directory_state>;
+
+// CAF 0.17 constructs a state from the actor pointer whenever that compiles,
+// and C++20 lets aggregates take parentheses: the first member must not
+// accept a pointer (a bool or a caf::actor would).
+static_assert(!std::is_constructible_v<directory_state, directory_actor*>);
 
 caf::actor ensure_channel(directory_actor* self, const std::string& name,
                           const channel_decl& decl) {

@@ -2,6 +2,7 @@
 
 #include <iterator>
 #include <map>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -59,6 +60,11 @@ struct session_state {
 };
 
 using session_actor = caf::stateful_actor<session_state>;
+
+// CAF 0.17 constructs a state from the actor pointer whenever that compiles,
+// and C++20 lets aggregates take parentheses: the first member must not
+// accept a pointer (a bool or a caf::actor would).
+static_assert(!std::is_constructible_v<session_state, session_actor*>);
 
 void close_session(session_actor* self, uint16_t code, std::string reason) {
   auto& st = self->state;

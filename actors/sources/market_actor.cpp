@@ -1,4 +1,5 @@
 #include <chrono>
+#include <type_traits>
 
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
@@ -32,6 +33,11 @@ struct market_state {
 };
 
 using market_actor = caf::stateful_actor<market_state>;
+
+// CAF 0.17 constructs a state from the actor pointer whenever that compiles,
+// and C++20 lets aggregates take parentheses: the first member must not
+// accept a pointer (a bool or a caf::actor would).
+static_assert(!std::is_constructible_v<market_state, market_actor*>);
 
 caf::behavior market_behavior(market_actor* self, uint64_t seed) {
   self->state.last_step_ms = wall_clock_ms();

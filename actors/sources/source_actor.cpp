@@ -1,4 +1,5 @@
 #include <chrono>
+#include <type_traits>
 
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
@@ -30,6 +31,11 @@ struct source_state {
 };
 
 using source_actor = caf::stateful_actor<source_state>;
+
+// CAF 0.17 constructs a state from the actor pointer whenever that compiles,
+// and C++20 lets aggregates take parentheses: the first member must not
+// accept a pointer (a bool or a caf::actor would).
+static_assert(!std::is_constructible_v<source_state, source_actor*>);
 
 void schedule(source_actor* self) {
   self->delayed_send(self, self->state.interval, tick_atom::value);
