@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "actors/api.hpp"
 #include "net/fail.hpp"
 #include "net/handshake.hpp"
 #include "net/http_api.hpp"
@@ -123,13 +124,7 @@ void http_session::handle(request& req) {
     if (!get)
       return send_json(405, error_body("method_not_allowed", "use GET"),
                        keep_alive, version, "GET");
-    http::response<http::string_body> res{http::status::ok, version};
-    res.set(http::field::server, "tidewire");
-    res.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
-    res.keep_alive(keep_alive);
-    res.body() = state_->stats.render();
-    res.prepare_payload();
-    return send(std::move(res));
+    return serve_metrics(keep_alive, version);
   }
   if (path == "/ws")
     return send_json(426,
@@ -195,6 +190,31 @@ void http_session::serve_api(request& req, std::string_view path,
              });
 }
 
+void http_session::serve_metrics(bool keep_alive, unsigned version) {
+  api::list_channels(
+    state_->sys, state_->directory,
+    [self = shared_from_this(), keep_alive,
+     version](caf::expected<std::vector<channel_info>> channels) {
+      // On a CAF thread: the channel lines are rendered here, the counters
+      // on the strand. Without the list (node stopping) the counters still
+      // answer.
+      auto channel_lines = channels ? render_channels(*channels) : std::string{};
+      asio::post(self->stream_.get_executor(),
+                 [self, keep_alive, version,
+                  channel_lines = std::move(channel_lines)]() mutable {
+                   http::response<http::string_body> res{http::status::ok,
+                                                         version};
+                   res.set(http::field::server, "tidewire");
+                   res.set(http::field::content_type,
+                           "text/plain; version=0.0.4; charset=utf-8");
+                   res.keep_alive(keep_alive);
+                   res.body() = self->state_->stats.render() + channel_lines;
+                   res.prepare_payload();
+                   self->send(std::move(res));
+                 });
+    });
+}
+
 void http_session::serve_file(const request& req, std::string_view path) {
   auto version = req.version();
   auto keep_alive = req.keep_alive();
@@ -242,6 +262,8 @@ void http_session::serve_file(const request& req, std::string_view path) {
 
 void http_session::send_api(const api_response& res, bool keep_alive,
                             unsigned version) {
+  if (res.status == 429)
+    bump(state_->stats.http_rate_limited_total);
   send_json(res.status, res.body, keep_alive, version, res.allow);
 }
 

@@ -36,6 +36,7 @@ private:
   void handle(request& req);
   void upgrade(request& req, std::string_view path);
   void serve_api(request& req, std::string_view path, std::string_view query);
+  void serve_metrics(bool keep_alive, unsigned version);
   void serve_file(const request& req, std::string_view path);
   void send_json(unsigned status, std::string body, bool keep_alive,
                  unsigned version, std::string_view allow = {});

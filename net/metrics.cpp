@@ -4,9 +4,8 @@ namespace tidewire::net {
 
 namespace {
 
-template <class T>
-void emit(std::string& out, const char* name, const char* type,
-          const char* help, const std::atomic<T>& value) {
+void header(std::string& out, const char* name, const char* type,
+            const char* help) {
   out += "# HELP ";
   out += name;
   out += ' ';
@@ -16,10 +15,46 @@ void emit(std::string& out, const char* name, const char* type,
   out += ' ';
   out += type;
   out += '\n';
+}
+
+template <class T>
+void emit(std::string& out, const char* name, const char* type,
+          const char* help, const std::atomic<T>& value) {
+  header(out, name, type, help);
   out += name;
   out += ' ';
   out += std::to_string(value.load(std::memory_order_relaxed));
   out += '\n';
+}
+
+// A label value: channel names are [A-Za-z0-9_.:-] already, but the format
+// says what to escape, so a future name rule cannot break the exposition.
+std::string label_value(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '\\' || c == '"')
+      out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+template <class Value>
+void emit_per_channel(std::string& out, const char* name, const char* help,
+                      const std::vector<channel_info>& channels,
+                      Value value) {
+  header(out, name, "gauge", help);
+  for (const auto& c : channels) {
+    out += name;
+    out += "{channel=\"" + label_value(c.name) + "\",kind=\""
+           + label_value(c.kind) + "\"} ";
+    out += std::to_string(value(c));
+    out += '\n';
+  }
 }
 
 } // namespace
@@ -48,6 +83,26 @@ std::string metrics::render() const {
        "Payload bytes of WebSocket messages written.", ws_bytes_out_total);
   emit(out, "tidewire_ws_protocol_errors_total", "counter",
        "Client messages rejected by validation.", ws_protocol_errors_total);
+  emit(out, "tidewire_http_rate_limited_total", "counter",
+       "HTTP requests answered 429 (rate_limited).", http_rate_limited_total);
+  return out;
+}
+
+std::string render_channels(const std::vector<channel_info>& channels) {
+  std::string out;
+  header(out, "tidewire_channels", "gauge", "Channels this node holds.");
+  out += "tidewire_channels " + std::to_string(channels.size()) + '\n';
+  emit_per_channel(out, "tidewire_channel_head_seq",
+                   "Last seq assigned in the channel's current epoch.",
+                   channels, [](const channel_info& c) { return c.head; });
+  emit_per_channel(out, "tidewire_channel_retained_updates",
+                   "Updates a resume can still be served from.", channels,
+                   [](const channel_info& c) {
+                     return c.head >= c.first ? c.head - c.first + 1 : 0;
+                   });
+  emit_per_channel(out, "tidewire_channel_subscribers",
+                   "Subscriptions, live or catching up.", channels,
+                   [](const channel_info& c) { return c.subscribers; });
   return out;
 }
 

@@ -3,6 +3,9 @@
 #include <atomic>
 #include <cstdint>
 #include <string>
+#include <vector>
+
+#include "actors/messages.hpp"
 
 // Counters of the network layer, rendered at GET /metrics. Relaxed atomics:
 // they are statistics, never used to synchronise anything.
@@ -20,10 +23,16 @@ struct metrics {
   std::atomic<uint64_t> ws_bytes_out_total{0};
   std::atomic<uint64_t> ws_protocol_errors_total{0};
   std::atomic<uint64_t> http_publishes_total{0};
+  std::atomic<uint64_t> http_rate_limited_total{0}; // 429 answers
 
   // Prometheus text exposition format 0.0.4.
   std::string render() const;
 };
+
+// Per-channel gauges in the same format, from the directory's channel list:
+// how many channels, and each one's head seq, retained updates and
+// subscribers, labelled with its name and kind.
+std::string render_channels(const std::vector<channel_info>& channels);
 
 inline void bump(std::atomic<uint64_t>& c, uint64_t n = 1) {
   c.fetch_add(n, std::memory_order_relaxed);

@@ -84,6 +84,11 @@ test('HTTP publishes past a channel queue get 429 rate_limited and lose nothing 
   for (const r of ok) assert.deepEqual(stored.get(r.body.seq), r.data);
   const info = await getJson(`${node.url}/api/v1/channels`);
   assert.equal(info.body.channels.find((ch) => ch.name === 'trades').head, head + ok.length);
+  // Operators see both in /metrics.
+  const metrics = await (await fetch(`${node.url}/metrics`)).text();
+  const limitedCount = Number(/^tidewire_http_rate_limited_total (\d+)$/m.exec(metrics)?.[1]);
+  assert.ok(limitedCount >= 1, `429s counted: ${limitedCount}`);
+  assert.match(metrics, new RegExp(`^tidewire_channel_head_seq\\{channel="trades",kind="stream"\\} ${head + ok.length}$`, 'm'));
 });
 
 test('an HTTP connection silent past --idle-timeout-s is closed by the node', async (t) => {

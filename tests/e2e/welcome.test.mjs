@@ -99,6 +99,13 @@ test('health, liveness, readiness and metrics', async () => {
   assert.match(text, /^tidewire_ws_connections_open \d+$/m);
   assert.match(text, /^tidewire_ws_messages_in_total \d+$/m);
   assert.match(text, /^tidewire_ws_messages_out_total \d+$/m);
+  // One line per channel, from the channels' own state.
+  assert.match(text, /^tidewire_channels 5$/m);
+  const channels = (await getJson(`${node.url}/api/v1/channels`)).body.channels;
+  for (const c of channels) {
+    assert.match(text, new RegExp(`^tidewire_channel_head_seq\\{channel="${c.name}",kind="${c.kind}"\\} ${c.head}$`, 'm'));
+    assert.match(text, new RegExp(`^tidewire_channel_subscribers\\{channel="${c.name}",kind="${c.kind}"\\} \\d+$`, 'm'));
+  }
   const post = await getJson(`${node.url}/healthz`, { method: 'POST' });
   assert.equal(post.status, 405);
 });
