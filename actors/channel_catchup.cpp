@@ -26,6 +26,34 @@ size_t fitting(const std::vector<frame>& frames, uint64_t budget) {
 
 } // namespace
 
+// The catch-up of `addr` needs seq sub.next but the oldest one left is
+// `first`: retention trimmed the rest. The client gets a second `subscribed`
+// (recovered: false, reason "trimmed") naming the missing seqs, then, like a
+// resume that could not be served, a stream continues from `first` and a
+// state channel gets a snapshot at the head.
+void restart_after_trim(channel_actor* self, caf::actor_addr addr,
+                        uint64_t sub_id, uint64_t first) {
+  auto& st = self->state;
+  auto& sub = st.subs[addr];
+  auto head = st.meta.head;
+  if (st.is_state()) {
+    std::vector<frame> out{
+      frames::subscribed_gap(st.params.name, st.params.decl.kind, st.meta.epoch,
+                             head, sub.next, head, sub.id_json),
+      st.snapshot()};
+    sub.live = true;
+    deliver(self, sub, std::move(out), head);
+    return;
+  }
+  deliver(self, sub,
+          {frames::subscribed_gap(st.params.name, st.params.decl.kind,
+                                  st.meta.epoch, head, sub.next, first - 1,
+                                  sub.id_json)},
+          0);
+  sub.next = first;
+  continue_catchup(self, addr, sub_id);
+}
+
 void subscribe(channel_actor* self, const caf::actor& session, uint64_t sub_id,
                const subscribe_request& req) {
   auto& st = self->state;
@@ -39,7 +67,7 @@ void subscribe(channel_actor* self, const caf::actor& session, uint64_t sub_id,
     recovered = same_epoch && *req.since <= head
                 && *req.since + 1 >= st.first_available();
   }
-  subscriber sub{session, sub_id, true, 0, initial_catchup_budget};
+  subscriber sub{session, sub_id, true, 0, initial_catchup_budget, req.id_json};
   std::vector<frame> out{frames::subscribed(st.params.name,
                                             st.params.decl.kind, st.meta.epoch,
                                             head, recovered, req.id_json)};
@@ -108,11 +136,14 @@ void continue_catchup(channel_actor* self, caf::actor_addr addr,
         if (it == st.subs.end() || it->second.sub_id != sub_id)
           return;
         auto& sub = it->second;
-        if (records.empty()) {
-          // Trimmed while catching up: the client sees the gap and resumes,
-          // and then gets `recovered: false`.
-          sub.next = st.ring->empty() ? st.meta.head + 1 : st.ring->first_seq();
-          continue_catchup(self, addr, sub_id);
+        // Retention trimmed [sub.next, first) while this catch-up was
+        // under way (the `subscribed` said recovered: true): say so, exactly.
+        auto first = records.empty()
+                       ? (st.ring->empty() ? st.meta.head + 1
+                                           : st.ring->first_seq())
+                       : records.front().seq;
+        if (first != sub.next) {
+          restart_after_trim(self, addr, sub_id, first);
           return;
         }
         std::vector<frame> out;
@@ -130,8 +161,14 @@ void continue_catchup(channel_actor* self, caf::actor_addr addr,
         auto it = st.subs.find(addr);
         if (it == st.subs.end() || it->second.sub_id != sub_id)
           return;
-        deliver(self, it->second,
-                {frames::error(error_code(err), error_message(err), {})}, 0);
+        // The session learns which subscription failed and drops it too.
+        auto& sub = it->second;
+        deliver(self, sub,
+                {frames::channel_error(st.params.name, error_code(err),
+                                       error_message(err), sub.id_json)},
+                0);
+        self->send(sub.session, unsubscribe_atom::value, sub_id);
+        self->demonitor(sub.session);
         st.subs.erase(it);
       });
 }

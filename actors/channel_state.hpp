@@ -40,6 +40,7 @@ struct subscriber {
   bool live = false;
   uint64_t next = 0; // while catching up: the next seq this subscriber needs
   uint64_t budget = 0; // bytes the session can take in the next chunk
+  std::string id_json; // the subscribe's id, echoed in later frames about it
 };
 
 

@@ -90,4 +90,28 @@ frame error(const std::string& code, const std::string& message,
   return finish(msg, id_json);
 }
 
+frame channel_error(const std::string& channel, const std::string& code,
+                    const std::string& message, const std::string& id_json) {
+  json msg = {{"type", "error"},
+              {"code", code},
+              {"message", message},
+              {"channel", channel}};
+  return finish(msg, id_json);
+}
+
+frame subscribed_gap(const std::string& channel, const std::string& kind,
+                     const std::string& epoch, uint64_t seq,
+                     uint64_t missing_from, uint64_t missing_to,
+                     const std::string& id_json) {
+  json msg = {{"type", "subscribed"},
+              {"channel", channel},
+              {"kind", kind},
+              {"epoch", epoch},
+              {"seq", seq},
+              {"recovered", false},
+              {"reason", "trimmed"},
+              {"missing", {{"from", missing_from}, {"to", missing_to}}}};
+  return finish(msg, id_json);
+}
+
 } // namespace tidewire::frames

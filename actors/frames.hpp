@@ -26,5 +26,15 @@ frame published(const std::string& channel, uint64_t seq,
 frame pong(const std::string& id_json);
 frame error(const std::string& code, const std::string& message,
             const std::string& id_json);
+// An `error` about one subscription: also names its channel.
+frame channel_error(const std::string& channel, const std::string& code,
+                    const std::string& message, const std::string& id_json);
+// A second `subscribed` (recovered: false) for a subscription whose catch-up
+// found seqs missing_from..missing_to trimmed by retention: they will never
+// come; what follows starts afresh (see docs/protocol.md).
+frame subscribed_gap(const std::string& channel, const std::string& kind,
+                     const std::string& epoch, uint64_t seq,
+                     uint64_t missing_from, uint64_t missing_to,
+                     const std::string& id_json);
 
 } // namespace tidewire::frames

@@ -28,6 +28,7 @@ struct subscription {
   caf::actor channel; // invalid while the directory lookup is pending
   uint64_t sub_id = 0;
   uint64_t last_seq = 0;
+  std::string id_json; // the subscribe's id, named in errors about it
 };
 
 // Where a client's publishes to one channel go. The directory is asked once
@@ -142,7 +143,7 @@ void subscribe(session_actor* self, subscribe_request req) {
   if (sub.channel)
     self->send(sub.channel, unsubscribe_atom::value,
                caf::actor_cast<caf::actor>(self));
-  sub = subscription{caf::actor{}, sub_id, 0};
+  sub = subscription{caf::actor{}, sub_id, 0, req.id_json};
   auto name = req.channel;
   self->request(st.directory, request_timeout, get_atom::value, name)
     .then(
@@ -151,6 +152,9 @@ void subscribe(session_actor* self, subscribe_request req) {
         if (it == self->state.subs.end() || it->second.sub_id != sub_id)
           return; // unsubscribed or re-subscribed meanwhile
         it->second.channel = channel;
+        // A channel that stops must not leave this subscription waiting
+        // in silence: see the down handler.
+        self->monitor(channel);
         self->send(channel, subscribe_atom::value,
                    caf::actor_cast<caf::actor>(self), sub_id, req);
       },
@@ -257,6 +261,27 @@ caf::behavior session_behavior(session_actor* self, session_limits limits,
   st.link = std::move(link);
   st.directory = std::move(directory);
   enqueue(self, frames::welcome(identity.node, identity.session, limits));
+  self->set_down_handler([self](const caf::down_msg& dm) {
+    auto& subs = self->state.subs;
+    for (auto it = subs.begin(); it != subs.end();) {
+      if (it->second.channel && it->second.channel.address() == dm.source) {
+        enqueue(self, frames::channel_error(
+                        it->first, "unavailable",
+                        "channel " + it->first + " stopped ("
+                          + caf::to_string(dm.reason)
+                          + "); subscribe again",
+                        it->second.id_json));
+        it = subs.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    auto& routes = self->state.routes;
+    for (auto it = routes.begin(); it != routes.end();)
+      it = it->second.channel && it->second.channel.address() == dm.source
+             ? routes.erase(it)
+             : std::next(it);
+  });
   return {
     [self](subscribe_request& req) { subscribe(self, std::move(req)); },
     [self](const unsubscribe_request& req) { unsubscribe(self, req); },
@@ -284,6 +309,16 @@ caf::behavior session_behavior(session_actor* self, session_limits limits,
       self->state.queue.written();
       pump(self);
       grant_demand(self);
+    },
+    [self](unsubscribe_atom, uint64_t sub_id) {
+      // The channel dropped this subscription (after telling the client
+      // why, in an `error` naming the channel and the subscribe's id).
+      auto& subs = self->state.subs;
+      for (auto it = subs.begin(); it != subs.end(); ++it)
+        if (it->second.sub_id == sub_id) {
+          subs.erase(it);
+          return;
+        }
     },
     [self](closed_atom) { close_session(self, 0, {}); },
   };

@@ -78,7 +78,12 @@ export class ChannelTracker {
    *   { recovered: false, reset, previous } a fresh start; reset when a resume was refused
    */
   onSubscribed(msg) {
-    if (this.status !== 'pending') return { ignore: true };
+    // A live subscription gets a second `subscribed` (recovered: false, with
+    // a `reason`) when the node could not finish its catch-up: retention
+    // trimmed the seqs in `missing`. It starts afresh like a refused resume.
+    const restarted = this.status === 'live' && msg.recovered === false && typeof msg.reason === 'string';
+    if (this.status !== 'pending' && !restarted) return { ignore: true };
+    if (restarted) this.requestedSince = this.requestedSince ?? this.seq;
     if (typeof msg.kind === 'string') this.kind = msg.kind;
     const resumed = this.requestedSince !== null || this.gaveUpResume;
     if (msg.recovered === true && this.requestedSince !== null) {

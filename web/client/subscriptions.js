@@ -132,7 +132,9 @@ export class Subscriptions {
         channel: t.name, kind: t.kind, epoch: t.epoch, head: v.head ?? null,
         previousEpoch: v.previous.epoch, previousSeq: v.previous.seq,
         reason: gaveUp ? 'too_far_behind'
-          : v.previous.epoch && t.epoch && v.previous.epoch !== t.epoch ? 'epoch_changed' : 'not_retained',
+          : typeof msg.reason === 'string' ? msg.reason
+            : v.previous.epoch && t.epoch && v.previous.epoch !== t.epoch ? 'epoch_changed' : 'not_retained',
+        missing: msg.missing ?? null,
       });
     }
   }
@@ -180,6 +182,16 @@ export class Subscriptions {
     // subscribe (the tracker is live again), or did the node drop a
     // subscription on its own, the subscription is gone: renew it.
     if (t.status === 'live') this._sendSubscribe(t);
+  }
+
+  /**
+   * The node dropped a subscription it had accepted (an `error` naming the
+   * channel: the channel stopped, or its history could not be read). It is
+   * asked for again, from the last applied seq, at the next connection.
+   */
+  onDropped(channel) {
+    const t = this._channels.get(channel);
+    if (t && t.status === 'live') t.status = 'error';
   }
 
   /** The node refused a subscribe (an `error` answering it). */

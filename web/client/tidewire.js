@@ -182,6 +182,8 @@ export class TidewireClient extends Emitter {
     const answered = this._requests.onError(msg);
     if (!answered) return;
     if (answered.request?.type === 'subscribe') this._subscriptions.onRefused(answered.request.channel);
+    else if (!answered.request && typeof msg.channel === 'string') this._subscriptions.onDropped(msg.channel);
+    if (typeof msg.channel === 'string') answered.info.channel = msg.channel;
     this.emit('server_error', answered.info);
   }
 }
