@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -12,6 +13,23 @@ namespace tidewire {
 // An encoded server-to-client message (one JSON text frame). Encoded once per
 // update by the channel actor and shared, immutable, by every subscriber.
 using frame = std::shared_ptr<const std::string>;
+
+// The frames of one delivery (a channel's batch, a catch-up chunk, a reply):
+// built once and handed, immutable, to every subscriber it is for, so a
+// fan-out to N sessions copies one pointer N times, not N vectors of frames.
+using frame_batch = std::shared_ptr<const std::vector<frame>>;
+
+inline frame_batch make_batch(std::vector<frame> frames) {
+  return std::make_shared<const std::vector<frame>>(std::move(frames));
+}
+
+// Bytes of a batch's frames as a session accounts them.
+inline uint64_t batch_bytes(const std::vector<frame>& frames) {
+  uint64_t bytes = 0;
+  for (auto& f : frames)
+    bytes += f->size();
+  return bytes;
+}
 
 // CAF 0.17 atoms (at most 10 characters). The predefined caf:: atoms
 // (get, publish, subscribe, ping, ok, ...) are used where they fit.
@@ -42,3 +60,4 @@ using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
 // Frames only ever travel between actors of one process.
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tidewire::frame)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<tidewire::frame>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tidewire::frame_batch)

@@ -41,9 +41,13 @@ void flush(channel_actor* self);
 namespace channel_detail {
 
 void deliver(channel_actor* self, const subscriber& sub,
+             const frame_batch& frames, uint64_t last_seq) {
+  self->send(sub.session, deliver_atom::value, sub.sub_id, frames, last_seq);
+}
+
+void deliver(channel_actor* self, const subscriber& sub,
              std::vector<frame> frames, uint64_t last_seq) {
-  self->send(sub.session, deliver_atom::value, sub.sub_id, std::move(frames),
-             last_seq);
+  deliver(self, sub, make_batch(std::move(frames)), last_seq);
 }
 
 } // namespace channel_detail
@@ -63,9 +67,11 @@ void commit(channel_actor* self, channel_meta next, json next_doc,
     encoded.push_back(frames::update(st.params.name, rec));
     st.ring->push(rec, encoded.back());
   }
+  // One immutable batch for every subscriber.
+  auto shared = make_batch(std::move(encoded));
   for (auto& [addr, sub] : st.subs)
     if (sub.live)
-      deliver(self, sub, encoded, st.meta.head);
+      deliver(self, sub, shared, st.meta.head);
   for (size_t i = 0; i < batch.size(); ++i)
     batch[i].rp.deliver(
       publish_ack{st.params.name, records[i].seq, st.meta.epoch});

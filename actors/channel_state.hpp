@@ -93,7 +93,10 @@ static_assert(!std::is_constructible_v<channel_state, channel_actor*>);
 // The max_bytes of a store read that wants everything up to its count.
 inline constexpr uint64_t no_byte_limit = UINT64_MAX;
 
-// Sends `frames` to one subscriber, tagged with its subscription id.
+// Sends `frames` to one subscriber, tagged with its subscription id. A batch
+// for several subscribers is built once and shared.
+void deliver(channel_actor* self, const subscriber& sub,
+             const frame_batch& frames, uint64_t last_seq);
 void deliver(channel_actor* self, const subscriber& sub,
              std::vector<frame> frames, uint64_t last_seq);
 

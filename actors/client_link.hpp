@@ -2,7 +2,6 @@
 
 #include <cstdint>
 #include <string>
-#include <vector>
 
 #include "actors/atoms.hpp"
 
@@ -11,17 +10,24 @@ namespace tidewire {
 // The session actor's view of its network connection. Implemented by net/
 // (the WebSocket session) and by fakes in tests.
 //
-// Both members may be called from any thread: implementations post to their
-// own strand. The session actor calls deliver() again only after the
-// connection reported the previous batch written (written_atom), so at most
-// one batch is in flight per connection.
+// Every member may be called from any thread: implementations post to their
+// own strand. The session hands over batches as they come, without waiting
+// for earlier writes: the connection queues them and writes everything queued
+// while a write was in flight as its next write. It reports written bytes
+// only when asked (notify_written), so a busy connection costs its session
+// no message per write.
 class client_link {
 public:
   virtual ~client_link() = default;
 
-  // Sends `frames` as one WebSocket message: the frame itself when there is
-  // one, a JSON array of them when there are several.
-  virtual void deliver(std::vector<frame> frames) = 0;
+  // Queues `frames` for writing, after everything delivered before.
+  virtual void deliver(frame_batch frames) = 0;
+
+  // Asks for one (written_atom, uint64_t total) to the session actor once the
+  // frames written since the connection opened add up to at least `total`
+  // bytes (at once if they already do). A later call replaces an earlier
+  // one that is still waiting with the smaller of the two totals.
+  virtual void notify_written(uint64_t total) = 0;
 
   // Closes the connection with a WebSocket close code and reason.
   virtual void close(uint16_t code, std::string reason) = 0;

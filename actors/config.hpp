@@ -35,7 +35,9 @@ struct channel_limits {
 
 struct session_limits {
   uint64_t queue_bytes = 4 * 1024 * 1024; // outbound bytes before close 1013
-  size_t max_batch_frames = 64;           // frames batched into one WS message
+  // Frames queued for a connection while it writes go out together as its
+  // next WebSocket message, up to this many bytes (at least one frame).
+  uint64_t max_message_bytes = 1024 * 1024;
   // Unacknowledged publishes one client may have; more are refused with
   // rate_limited, so one connection cannot queue unbounded work.
   size_t max_publishes_in_flight = 256;

@@ -1,60 +1,44 @@
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
-#include <deque>
-#include <vector>
-
-#include "actors/atoms.hpp"
 
 namespace tidewire {
 
-// The frames one connection has yet to write, with at most one batch in
-// flight. Counts bytes so the owner can tell a slow consumer. Owned by one
-// session actor; not thread-safe.
+// The byte accounting of one connection's outbound queue. The frames
+// themselves wait in the connection (net/), which writes them as fast as the
+// client takes them; the session actor counts what it handed over (sent) and
+// what the connection reported written, so queued plus in-flight bytes are
+// sent - written. Reports come only when the session asks for them, so
+// `written` may lag: pending_bytes() never undercounts. Owned by one session
+// actor; not thread-safe.
 class outbound_queue {
 public:
-  void push(frame f) {
-    queued_bytes_ += f->size();
-    queued_.push_back(std::move(f));
+  void sent(uint64_t bytes) {
+    sent_ += bytes;
   }
 
-  // Queued plus in-flight bytes: what the client has not taken yet.
+  // The connection reported `total` bytes written since it opened.
+  void written(uint64_t total) {
+    written_ = std::min(sent_, std::max(written_, total));
+  }
+
+  // Bytes the client has not taken yet, as far as the session knows.
   uint64_t pending_bytes() const {
-    return queued_bytes_ + in_flight_bytes_;
+    return sent_ - written_;
   }
 
-  bool in_flight() const {
-    return in_flight_;
+  uint64_t sent_total() const {
+    return sent_;
   }
 
-  // Takes the next batch (at most `max_frames`) when nothing is in flight;
-  // an empty result means there is nothing to write now.
-  std::vector<frame> take_batch(size_t max_frames) {
-    std::vector<frame> batch;
-    if (in_flight_ || queued_.empty())
-      return batch;
-    while (!queued_.empty() && batch.size() < max_frames) {
-      auto size = queued_.front()->size();
-      queued_bytes_ -= size;
-      in_flight_bytes_ += size;
-      batch.push_back(std::move(queued_.front()));
-      queued_.pop_front();
-    }
-    in_flight_ = true;
-    return batch;
-  }
-
-  // The batch in flight was written.
-  void written() {
-    in_flight_ = false;
-    in_flight_bytes_ = 0;
+  uint64_t written_total() const {
+    return written_;
   }
 
 private:
-  std::deque<frame> queued_;
-  uint64_t queued_bytes_ = 0;
-  uint64_t in_flight_bytes_ = 0;
-  bool in_flight_ = false;
+  uint64_t sent_ = 0;
+  uint64_t written_ = 0;
 };
 
 } // namespace tidewire

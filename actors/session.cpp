@@ -1,8 +1,10 @@
 #include "actors/session.hpp"
 
+#include <algorithm>
 #include <iterator>
 #include <map>
 #include <type_traits>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -50,11 +52,20 @@ struct session_state {
   std::shared_ptr<client_link> link;
   caf::actor directory;
   std::map<std::string, subscription> subs;
+  // The same subscriptions by id: every delivery names its sub_id. Points
+  // into `subs` (std::map nodes do not move); see add_sub/drop_sub.
+  std::unordered_map<uint64_t, subscription*> by_id;
   uint64_t next_sub_id = 0;
   outbound_queue queue;
-  // Catch-up chunks a channel is waiting to send: answered once the queue
-  // has drained to half its cap.
+  // Catch-up chunks channels are waiting to send, in arrival order: granted
+  // room once the queue has drained below half its cap.
   std::vector<std::pair<caf::actor, uint64_t>> pending_demand;
+  // Room granted to channels whose chunk has not arrived yet, by sub_id. All
+  // channels of a session share one catch-up budget: without this, each
+  // waiting channel would be granted the whole free room at once.
+  std::unordered_map<uint64_t, uint64_t> reserved;
+  uint64_t reserved_bytes = 0;
+  uint64_t watch_at = 0; // written total asked of the link; 0: none waiting
   size_t publishes_in_flight = 0; // accepted, not yet answered
   std::map<std::string, publish_route> routes;
   bool closed = false;
@@ -67,6 +78,48 @@ using session_actor = caf::stateful_actor<session_state>;
 // accept a pointer (a bool or a caf::actor would).
 static_assert(!std::is_constructible_v<session_state, session_actor*>);
 
+// Chunks granted at once share the room; a share is at least this much (a
+// channel always sends at least one update, so tiny shares only add rounds).
+constexpr uint64_t min_catchup_share = 16 * 1024;
+
+void release_reservation(session_state& st, uint64_t sub_id) {
+  auto it = st.reserved.find(sub_id);
+  if (it == st.reserved.end())
+    return;
+  st.reserved_bytes -= it->second;
+  st.reserved.erase(it);
+}
+
+// A subscription id that will never deliver again: its demand and its share
+// of the catch-up budget go back to the others.
+void forget_sub_id(session_state& st, uint64_t sub_id) {
+  release_reservation(st, sub_id);
+  auto& demand = st.pending_demand;
+  demand.erase(std::remove_if(demand.begin(), demand.end(),
+                              [sub_id](auto& d) { return d.second == sub_id; }),
+               demand.end());
+}
+
+subscription& add_sub(session_state& st, const std::string& channel,
+                      uint64_t sub_id, const std::string& id_json) {
+  auto& sub = st.subs[channel];
+  if (sub.sub_id != 0) {
+    st.by_id.erase(sub.sub_id);
+    forget_sub_id(st, sub.sub_id);
+  }
+  sub = subscription{caf::actor{}, sub_id, 0, id_json};
+  st.by_id[sub_id] = &sub;
+  return sub;
+}
+
+using sub_iterator = std::map<std::string, subscription>::iterator;
+
+sub_iterator drop_sub(session_state& st, sub_iterator it) {
+  st.by_id.erase(it->second.sub_id);
+  forget_sub_id(st, it->second.sub_id);
+  return st.subs.erase(it);
+}
+
 void close_session(session_actor* self, uint16_t code, std::string reason) {
   auto& st = self->state;
   if (st.closed)
@@ -77,48 +130,90 @@ void close_session(session_actor* self, uint16_t code, std::string reason) {
       self->send(sub.channel, unsubscribe_atom::value,
                  caf::actor_cast<caf::actor>(self));
   st.subs.clear();
+  st.by_id.clear();
   if (code != 0)
     st.link->close(code, std::move(reason));
   self->quit();
 }
 
-bool has_room(const session_state& st) {
-  return st.queue.pending_bytes() <= st.limits.queue_bytes / 2;
+// Queued, in-flight and granted-but-not-arrived bytes.
+uint64_t committed_bytes(const session_state& st) {
+  return st.queue.pending_bytes() + st.reserved_bytes;
 }
 
+// The least room worth granting.
+uint64_t grant_threshold(const session_state& st) {
+  return std::min(min_catchup_share, st.limits.queue_bytes / 4);
+}
+
+// Hands waiting channels, in the order they asked, room below half the cap.
+// One grant takes at most a quarter of that half, so a few channels resuming
+// together take turns instead of the first one taking everything.
 void grant_demand(session_actor* self) {
   auto& st = self->state;
-  if (st.pending_demand.empty() || !has_room(st))
+  auto half = st.limits.queue_bytes / 2;
+  if (st.closed)
     return;
-  auto budget = st.limits.queue_bytes / 2 - st.queue.pending_bytes();
-  for (auto& [channel, sub_id] : std::exchange(st.pending_demand, {}))
-    self->send(channel, catchup_atom::value, sub_id, budget);
+  auto per_grant = std::max(half / 4, min_catchup_share);
+  size_t granted = 0;
+  while (granted < st.pending_demand.size()) {
+    auto used = committed_bytes(st);
+    // A sliver of room is not worth a round: wait for writes or chunks.
+    if (used >= half || half - used < grant_threshold(st))
+      break;
+    auto share = std::min(half - used, per_grant);
+    auto& [channel, sub_id] = st.pending_demand[granted++];
+    st.reserved[sub_id] += share;
+    st.reserved_bytes += share;
+    self->send(channel, catchup_atom::value, sub_id, share);
+  }
+  st.pending_demand.erase(st.pending_demand.begin(),
+                          st.pending_demand.begin()
+                            + static_cast<long>(granted));
 }
 
-void pump(session_actor* self) {
-  auto& st = self->state;
-  auto batch = st.queue.take_batch(st.limits.max_batch_frames);
-  if (!batch.empty())
-    st.link->deliver(std::move(batch));
-}
-
-void enqueue(session_actor* self, std::vector<frame> frames) {
+// Asks the link to report written bytes when the session needs to know:
+// near the cap (each write then counts for the slow-consumer check) or when
+// catch-up demand waits for room. Otherwise the link reports nothing.
+void watch(session_actor* self) {
   auto& st = self->state;
   if (st.closed)
     return;
-  for (auto& f : frames)
-    st.queue.push(std::move(f));
+  auto half = st.limits.queue_bytes / 2;
+  uint64_t want = 0;
+  if (st.queue.pending_bytes() > half)
+    want = st.queue.written_total() + 1;
+  else if (!st.pending_demand.empty()
+           && committed_bytes(st) + grant_threshold(st) > half
+           && st.reserved_bytes + grant_threshold(st) <= half)
+    // Writes alone can make the room (otherwise granted chunks must arrive).
+    want = st.queue.sent_total() + st.reserved_bytes + grant_threshold(st)
+           - half;
+  else
+    return;
+  if (st.watch_at != 0 && st.watch_at <= want)
+    return; // the report asked for earlier comes first
+  st.watch_at = want;
+  st.link->notify_written(want);
+}
+
+void enqueue(session_actor* self, frame_batch batch) {
+  auto& st = self->state;
+  if (st.closed || batch->empty())
+    return;
+  st.queue.sent(batch_bytes(*batch));
   if (st.queue.pending_bytes() > st.limits.queue_bytes) {
     // The client resumes from its last seq after reconnecting: closing it
     // loses nothing, while buffering without bound would risk the node.
     close_session(self, 1013, "slow consumer");
     return;
   }
-  pump(self);
+  st.link->deliver(std::move(batch));
+  watch(self);
 }
 
 void enqueue(session_actor* self, frame f) {
-  enqueue(self, std::vector<frame>{std::move(f)});
+  enqueue(self, make_batch({std::move(f)}));
 }
 
 void reply_error(session_actor* self, const caf::error& err,
@@ -139,11 +234,11 @@ void subscribe(session_actor* self, subscribe_request req) {
     return;
   }
   auto sub_id = ++st.next_sub_id;
-  auto& sub = st.subs[req.channel];
-  if (sub.channel)
-    self->send(sub.channel, unsubscribe_atom::value,
+  if (auto it = st.subs.find(req.channel);
+      it != st.subs.end() && it->second.channel)
+    self->send(it->second.channel, unsubscribe_atom::value,
                caf::actor_cast<caf::actor>(self));
-  sub = subscription{caf::actor{}, sub_id, 0, req.id_json};
+  add_sub(st, req.channel, sub_id, req.id_json);
   auto name = req.channel;
   self->request(st.directory, request_timeout, get_atom::value, name)
     .then(
@@ -161,7 +256,7 @@ void subscribe(session_actor* self, subscribe_request req) {
       [self, sub_id, req](caf::error& err) {
         auto it = self->state.subs.find(req.channel);
         if (it != self->state.subs.end() && it->second.sub_id == sub_id)
-          self->state.subs.erase(it);
+          drop_sub(self->state, it);
         reply_error(self, err, req.id_json);
       });
 }
@@ -178,7 +273,8 @@ void unsubscribe(session_actor* self, const unsubscribe_request& req) {
   if (it->second.channel)
     self->send(it->second.channel, unsubscribe_atom::value,
                caf::actor_cast<caf::actor>(self));
-  st.subs.erase(it);
+  drop_sub(st, it);
+  grant_demand(self);
   enqueue(self, frames::unsubscribed(req.channel, req.id_json));
 }
 
@@ -271,7 +367,9 @@ caf::behavior session_behavior(session_actor* self, session_limits limits,
                           + caf::to_string(dm.reason)
                           + "); subscribe again",
                         it->second.id_json));
-        it = subs.erase(it);
+        if (self->state.closed)
+          return; // closed as a slow consumer: subs are gone
+        it = drop_sub(self->state, it);
       } else {
         ++it;
       }
@@ -281,34 +379,45 @@ caf::behavior session_behavior(session_actor* self, session_limits limits,
       it = it->second.channel && it->second.channel.address() == dm.source
              ? routes.erase(it)
              : std::next(it);
+    grant_demand(self);
   });
   return {
     [self](subscribe_request& req) { subscribe(self, std::move(req)); },
     [self](const unsubscribe_request& req) { unsubscribe(self, req); },
     [self](publish_request& req) { publish(self, std::move(req)); },
     [self](reply_atom, frame& f) { enqueue(self, std::move(f)); },
-    [self](deliver_atom, uint64_t sub_id, std::vector<frame>& frames,
+    [self](deliver_atom, uint64_t sub_id, frame_batch& batch,
            uint64_t last_seq) {
-      for (auto& [name, sub] : self->state.subs) {
-        if (sub.sub_id == sub_id) {
-          if (last_seq != 0)
-            sub.last_seq = last_seq;
-          enqueue(self, std::move(frames));
-          return;
-        }
+      auto& st = self->state;
+      // A granted catch-up chunk has arrived: from here on its bytes are in
+      // the queue's count instead of the reservation.
+      release_reservation(st, sub_id);
+      auto it = st.by_id.find(sub_id);
+      if (it == st.by_id.end()) {
+        grant_demand(self);
+        return;
       }
+      if (last_seq != 0)
+        it->second->last_seq = last_seq;
+      enqueue(self, std::move(batch));
+      grant_demand(self);
     },
     [self](catchup_atom, uint64_t sub_id) {
+      auto& st = self->state;
       auto channel = caf::actor_cast<caf::actor>(self->current_sender());
-      if (!channel)
+      if (!channel || st.by_id.count(sub_id) == 0)
         return;
-      self->state.pending_demand.emplace_back(channel, sub_id);
+      st.pending_demand.emplace_back(channel, sub_id);
       grant_demand(self);
+      watch(self);
     },
-    [self](written_atom) {
-      self->state.queue.written();
-      pump(self);
+    [self](written_atom, uint64_t total) {
+      auto& st = self->state;
+      if (total >= st.watch_at)
+        st.watch_at = 0;
+      st.queue.written(total);
       grant_demand(self);
+      watch(self);
     },
     [self](unsubscribe_atom, uint64_t sub_id) {
       // The channel dropped this subscription (after telling the client
@@ -316,7 +425,8 @@ caf::behavior session_behavior(session_actor* self, session_limits limits,
       auto& subs = self->state.subs;
       for (auto it = subs.begin(); it != subs.end(); ++it)
         if (it->second.sub_id == sub_id) {
-          subs.erase(it);
+          drop_sub(self->state, it);
+          grant_demand(self);
           return;
         }
     },

@@ -20,15 +20,18 @@ struct session_identity {
 // `link` first, then serves:
 //   subscribe_request, unsubscribe_request, publish_request  (from net/)
 //   (reply_atom, frame)    a frame net/ encoded itself (pong, errors)
-//   (written_atom)         the link finished writing the last batch
-//   (closed_atom)          the connection is gone; the actor quits
-//   (deliver_atom, uint64_t sub_id, std::vector<frame>, uint64_t last_seq)
-//                          frames from a channel actor
+//   (deliver_atom, uint64_t sub_id, frame_batch, uint64_t last_seq)
+//                          frames from a channel actor, handed to the link
+//                          at once (the link queues while it writes)
+//   (written_atom, uint64_t total)
+//                          the link has written `total` bytes of frames; it
+//                          says so only when asked (client_link::notify_written)
 //   (catchup_atom, uint64_t sub_id)
 //                          a channel has the next catch-up chunk ready; the
 //                          session answers (catchup_atom, sub_id, budget)
-//                          once its queue is at most half full, `budget`
-//                          being the room left up to that half
+//                          once queued + in-flight + granted bytes are below
+//                          half the cap; waiting channels share that room
+//   (closed_atom)          the connection is gone; the actor quits
 // When its outbound bytes (queued + in flight) pass limits.queue_bytes the
 // client is a slow consumer: the link is closed with 1013 and the actor quits.
 caf::actor spawn_session(caf::actor_system& sys, const session_limits& limits,

@@ -23,9 +23,13 @@ namespace websocket = beast::websocket;
 
 namespace {
 
-constexpr std::string_view open_bracket = "[";
-constexpr std::string_view comma = ",";
-constexpr std::string_view close_bracket = "]";
+// Buffers up to this size stay with an idle connection; larger ones are
+// given back after use.
+constexpr size_t small_buffer_bytes = 4096;
+
+// Written messages counted per connection before they are added to the
+// shared metrics (and at the close).
+constexpr uint64_t stats_step = 64;
 
 } // namespace
 
@@ -37,6 +41,8 @@ websocket_session::websocket_session(asio::ip::tcp::socket&& socket,
 }
 
 websocket_session::~websocket_session() {
+  if (accepted_)
+    flush_stats();
   if (accepted_ && !closed_) {
     state_->stats.ws_connections_open.fetch_sub(1, std::memory_order_relaxed);
     if (actor_)
@@ -67,6 +73,8 @@ void websocket_session::run(http::request<http::string_body> req,
   // Beast fails a longer message with message_too_big and closes with 1009.
   ws_.read_message_max(cfg.max_frame);
   ws_.text(true);
+  // One frame per message: fragments would cost a header and a write each.
+  ws_.auto_fragment(false);
   ws_.async_accept(req, beast::bind_front_handler(&websocket_session::on_accept,
                                                   shared_from_this()));
 }
@@ -109,7 +117,10 @@ void websocket_session::on_read(boost::system::error_code ec,
                                    data.size()});
     }
   }
+  // An idle connection keeps no read buffer: subscribers read rarely, and a
+  // buffer would keep the peak size of any message ever read.
   buffer_.consume(buffer_.size());
+  buffer_.shrink_to_fit();
   do_read();
 }
 
@@ -150,68 +161,108 @@ void websocket_session::protocol_error(const std::string& code,
                  frames::error(code, message, id_json));
 }
 
-void websocket_session::deliver(std::vector<frame> frames) {
+void websocket_session::deliver(frame_batch frames) {
   asio::post(ws_.get_executor(),
              [self = shared_from_this(), frames = std::move(frames)]() mutable {
                self->enqueue(std::move(frames));
              });
 }
 
-void websocket_session::enqueue(std::vector<frame> frames) {
-  if (closing_ || closed_ || frames.empty())
+void websocket_session::notify_written(uint64_t total) {
+  asio::post(ws_.get_executor(), [self = shared_from_this(), total] {
+    if (self->notify_at_ == 0 || total < self->notify_at_)
+      self->notify_at_ = total;
+    self->report_written();
+  });
+}
+
+void websocket_session::enqueue(frame_batch frames) {
+  if (closing_ || closed_ || frames->empty())
     return;
-  // The session actor waits for written_atom before the next batch; the queue
-  // only matters if that contract is ever broken, and then keeps order.
   queue_.push_back(std::move(frames));
   if (!writing_)
     write_next();
 }
 
 void websocket_session::write_next() {
-  in_flight_ = std::move(queue_.front());
-  queue_.pop_front();
-  buffers_.clear();
-  size_t bytes = 0;
-  if (in_flight_.size() == 1) {
-    buffers_.emplace_back(asio::buffer(*in_flight_.front()));
-    bytes = in_flight_.front()->size();
+  // Everything queued goes out as one message: one frame as it is (no copy),
+  // several as a JSON array copied into out_. Copying small frames is cheaper
+  // than a long buffer sequence, which the kernel takes 64 iovecs at a time.
+  const auto max_bytes = state_->cfg.session.max_message_bytes;
+  size_t count = 0;
+  uint64_t bytes = 0;
+  auto& first = *queue_.front();
+  if (queue_.size() == 1 && first.size() - queue_pos_ == 1) {
+    in_flight_ = first[queue_pos_];
+    queue_.pop_front();
+    queue_pos_ = 0;
+    count = 1;
+    bytes = in_flight_->size();
   } else {
-    // Several frames travel as one JSON array: [f1,f2,...], without copying
-    // the shared encoded frames.
-    buffers_.reserve(in_flight_.size() * 2 + 1);
-    buffers_.emplace_back(asio::buffer(open_bracket.data(), open_bracket.size()));
-    for (size_t i = 0; i < in_flight_.size(); ++i) {
-      if (i > 0)
-        buffers_.emplace_back(asio::buffer(comma.data(), comma.size()));
-      buffers_.emplace_back(asio::buffer(*in_flight_[i]));
-      bytes += in_flight_[i]->size() + 1;
+    out_.clear();
+    out_ += '[';
+    while (!queue_.empty()) {
+      auto& batch = *queue_.front();
+      for (; queue_pos_ < batch.size(); ++queue_pos_) {
+        auto& f = *batch[queue_pos_];
+        if (count > 0 && bytes + f.size() > max_bytes)
+          break;
+        if (count > 0)
+          out_ += ',';
+        out_ += f;
+        bytes += f.size();
+        ++count;
+      }
+      if (queue_pos_ < batch.size())
+        break; // the message is full; the rest goes next
+      queue_.pop_front();
+      queue_pos_ = 0;
     }
-    buffers_.emplace_back(
-      asio::buffer(close_bracket.data(), close_bracket.size()));
-    bytes += 1;
+    out_ += ']';
   }
   writing_ = true;
-  bump(state_->stats.ws_messages_out_total);
-  bump(state_->stats.ws_frames_out_total, in_flight_.size());
-  bump(state_->stats.ws_bytes_out_total, bytes);
-  ws_.async_write(buffers_,
+  in_flight_bytes_ = bytes;
+  ++stat_messages_;
+  stat_frames_ += count;
+  stat_bytes_ += in_flight_ ? bytes : out_.size();
+  asio::const_buffer buffer = in_flight_ ? asio::buffer(*in_flight_)
+                                         : asio::const_buffer(asio::buffer(out_));
+  ws_.async_write(buffer,
                   beast::bind_front_handler(&websocket_session::on_write,
                                             shared_from_this()));
 }
 
 void websocket_session::on_write(boost::system::error_code ec, std::size_t) {
   writing_ = false;
-  in_flight_.clear();
-  buffers_.clear();
+  in_flight_.reset();
+  // A large message does not leave its buffer behind on an idle connection.
+  if (out_.capacity() > small_buffer_bytes)
+    std::string{}.swap(out_);
   if (ec) {
     fail(ec, "websocket write", id_);
     queue_.clear();
     return; // the pending read fails too and reports the close
   }
-  if (actor_)
-    caf::anon_send(actor_, written_atom::value);
+  written_total_ += std::exchange(in_flight_bytes_, 0);
+  if (stat_messages_ >= stats_step)
+    flush_stats();
+  report_written();
   if (!queue_.empty() && !closing_)
     write_next();
+}
+
+// Tells the session how far the writes got, if it asked and it is far enough.
+void websocket_session::report_written() {
+  if (notify_at_ == 0 || written_total_ < notify_at_ || !actor_)
+    return;
+  notify_at_ = 0;
+  caf::anon_send(actor_, written_atom::value, written_total_);
+}
+
+void websocket_session::flush_stats() {
+  bump(state_->stats.ws_messages_out_total, std::exchange(stat_messages_, 0));
+  bump(state_->stats.ws_frames_out_total, std::exchange(stat_frames_, 0));
+  bump(state_->stats.ws_bytes_out_total, std::exchange(stat_bytes_, 0));
 }
 
 void websocket_session::close(uint16_t code, std::string reason) {

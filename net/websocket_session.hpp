@@ -25,12 +25,14 @@ struct server_state;
 // One WebSocket connection on its own strand, paired with one session actor.
 //
 //   client ──text frame──▶ on_read ──parse_text_frame──▶ session actor
-//   client ◀──one message── write ◀──deliver(frames)──── session actor
-//                                   └──written_atom────▶ (next batch)
+//   client ◀──one message── write ◀──deliver(batch)───── session actor
+//                                   └──written_atom────▶ (only when asked)
 //
-// deliver() and close() are the only members called from other threads (the
-// session actor's); they only post to the strand. Everything else runs on the
-// strand. The session actor holds this object as its client_link until it
+// Batches delivered while a write is in flight wait in `queue_` and all go
+// out as the next write (one message, up to max_message_bytes). deliver(),
+// notify_written() and close() are the only members called from other
+// threads (the session actor's); they only post to the strand. Everything
+// else runs on the strand. The session actor holds this object as its client_link until it
 // quits, which it does once told closed_atom.
 class websocket_session : public client_link,
                           public std::enable_shared_from_this<websocket_session> {
@@ -48,7 +50,8 @@ public:
   void run(boost::beast::http::request<boost::beast::http::string_body> req,
            std::string subprotocol);
 
-  void deliver(std::vector<frame> frames) override; // any thread
+  void deliver(frame_batch frames) override;               // any thread
+  void notify_written(uint64_t total) override;            // any thread
   void close(uint16_t code, std::string reason) override; // any thread
 
   // Tells the actor the connection is gone. Only when no io thread runs.
@@ -61,8 +64,10 @@ private:
   void handle_text(std::string_view text);
   void protocol_error(const std::string& code, const std::string& message,
                       const std::string& id_json);
-  void enqueue(std::vector<frame> frames);
+  void enqueue(frame_batch frames);
   void write_next();
+  void report_written();
+  void flush_stats();
   void on_write(boost::system::error_code ec, std::size_t bytes);
   void start_close(uint16_t code, std::string reason);
   void on_closed();
@@ -73,9 +78,18 @@ private:
   const uint64_t id_;
   caf::actor actor_;
   parser_limits limits_;
-  std::deque<std::vector<frame>> queue_; // batches waiting for the write
-  std::vector<frame> in_flight_;         // keeps the written bytes alive
-  std::vector<boost::asio::const_buffer> buffers_;
+  std::deque<frame_batch> queue_; // batches waiting for the next write
+  size_t queue_pos_ = 0;          // frames of queue_.front() already written
+  frame in_flight_;               // a lone frame written in place
+  std::string out_;               // several frames copied into one message
+  uint64_t in_flight_bytes_ = 0;  // frame bytes of the write in flight
+  uint64_t written_total_ = 0;    // frame bytes written since the open
+  uint64_t notify_at_ = 0;        // report when written_total_ reaches it
+  // Counters added to the shared metrics in steps, not per write: shared
+  // atomics per write would make every io thread fight over cache lines.
+  uint64_t stat_messages_ = 0;
+  uint64_t stat_frames_ = 0;
+  uint64_t stat_bytes_ = 0;
   uint32_t errors_ = 0;
   bool accepted_ = false;
   bool writing_ = false;

@@ -55,10 +55,10 @@ struct inbox {
 inline caf::behavior recorder(caf::event_based_actor*,
                               std::shared_ptr<inbox> box) {
   return {
-    [box](deliver_atom, uint64_t sub_id, std::vector<frame>& frames,
+    [box](deliver_atom, uint64_t sub_id, const frame_batch& frames,
           uint64_t) {
       ++box->deliveries;
-      for (auto& f : frames) {
+      for (auto& f : *frames) {
         box->messages.push_back(json::parse(*f));
         box->sub_ids.push_back(sub_id);
       }

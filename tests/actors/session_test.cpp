@@ -3,6 +3,7 @@
 #include "caf/test/unit_test_impl.hpp"
 
 #include <map>
+#include <numeric>
 
 #include "actors/client_link.hpp"
 #include "actors/directory.hpp"
@@ -15,17 +16,32 @@ using namespace tidewire::test;
 
 namespace {
 
-// Records what the session actor hands its connection. Under the test
-// coordinator every call comes from the one scheduler thread.
+// Records what the session actor hands its connection, and plays the
+// connection's writes: nothing counts as written until the test says so
+// (write()). Under the test coordinator every call comes from the one
+// scheduler thread.
 struct fake_link : client_link {
   std::vector<std::vector<json>> batches;
+  uint64_t delivered = 0; // frame bytes handed over
+  uint64_t written = 0;   // frame bytes "written" so far
+  uint64_t notify_at = 0; // report asked for; 0: none
+  size_t notify_calls = 0;
+  uint64_t max_unwritten = 0;
   uint16_t close_code = 0;
 
-  void deliver(std::vector<frame> frames) override {
+  void deliver(frame_batch frames) override {
     std::vector<json> batch;
-    for (auto& f : frames)
+    for (auto& f : *frames)
       batch.push_back(json::parse(*f));
     batches.push_back(std::move(batch));
+    delivered += batch_bytes(*frames);
+    max_unwritten = std::max(max_unwritten, delivered - written);
+  }
+
+  void notify_written(uint64_t total) override {
+    ++notify_calls;
+    if (notify_at == 0 || total < notify_at)
+      notify_at = total;
   }
 
   void close(uint16_t code, std::string) override {
@@ -64,6 +80,7 @@ struct session_fixture : actor_fixture {
   caf::actor start_session(std::shared_ptr<int> lookups = nullptr) {
     directory_config cfg;
     cfg.decls = default_channel_decls();
+    cfg.decls.push_back(channel_decl{"resume.*", "stream"});
     cfg.limits = test_limits();
     directory = spawn_directory(sys, cfg);
     auto dir = lookups ? sys.spawn(counting_directory, directory, lookups)
@@ -73,8 +90,21 @@ struct session_fixture : actor_fixture {
     return session;
   }
 
+  // The connection writes `bytes` more of what it was handed (everything by
+  // default) and reports to the session if it was asked to and got that far.
+  // Returns whether it reported.
+  bool write(const caf::actor& session, uint64_t bytes = UINT64_MAX) {
+    link->written += std::min(bytes, link->delivered - link->written);
+    if (link->notify_at == 0 || link->written < link->notify_at)
+      return false;
+    link->notify_at = 0;
+    self->send(session, written_atom::value, link->written);
+    run();
+    return true;
+  }
+
   void written(const caf::actor& session) {
-    self->send(session, written_atom::value);
+    write(session);
     run();
   }
 };
@@ -101,33 +131,41 @@ CAF_TEST(the first frame is welcome) {
   CAF_CHECK_EQUAL(welcome.at("heartbeat_ms"), 1234);
 }
 
-CAF_TEST(one batch is in flight and the rest waits for written) {
-  limits.max_batch_frames = 2;
-  auto session = start_session();
+CAF_TEST(batches reach the link without waiting for writes or reports) {
+  auto session = start_session(); // welcome: never written
   for (int i = 0; i < 3; ++i)
     self->send(session, reply_atom::value, frames::pong(std::to_string(i)));
   run();
-  CAF_CHECK_EQUAL(link->batches.size(), 1u); // welcome still in flight
-  written(session);
-  CAF_REQUIRE_EQUAL(link->batches.size(), 2u);
-  CAF_CHECK_EQUAL(link->batches[1].size(), 2u);
-  written(session);
-  CAF_REQUIRE_EQUAL(link->batches.size(), 3u);
-  CAF_CHECK_EQUAL(link->batches[2].size(), 1u);
-  CAF_CHECK_EQUAL(link->batches[2][0].at("id"), 2);
+  CAF_REQUIRE_EQUAL(link->batches.size(), 4u);
+  CAF_CHECK_EQUAL(link->batches[3][0].at("id"), 2);
+  // A short queue needs no word from the connection: no per-write round trip.
+  CAF_CHECK_EQUAL(link->notify_calls, 0u);
 }
 
-CAF_TEST(a slow consumer is closed with 1013 once its queue passes the cap) {
+CAF_TEST(a slow consumer is closed with 1013 once unwritten bytes pass the cap) {
   limits.queue_bytes = 10'000;
   auto session = start_session();
   self->monitor(session);
-  for (int i = 0; i < 4; ++i)
-    self->send(session, reply_atom::value, text_frame(2'000));
-  run();
+  write(session); // the welcome is out; nothing was asked
+  auto send = [&](int n) {
+    for (int i = 0; i < n; ++i)
+      self->send(session, reply_atom::value, text_frame(2'000));
+    run();
+  };
+  send(3); // 6000 unwritten: past half the cap, so every write counts now
   CAF_CHECK_EQUAL(link->close_code, 0);
-  self->send(session, reply_atom::value, text_frame(2'000));
-  run();
+  CAF_CHECK_NOT_EQUAL(link->notify_at, 0u); // due at once
+  // One coalesced write takes 5000 of them: the session hears of it.
+  CAF_CHECK(write(session, 5'000));
+  send(4); // 1000 + 8000 unwritten
+  CAF_CHECK_EQUAL(link->close_code, 0);
+  // Written bytes are credited exactly: another 1000 are fine...
+  CAF_CHECK(write(session, 1'000));
+  send(1); // 8000 + 2000 = 10000, at the cap
+  CAF_CHECK_EQUAL(link->close_code, 0);
+  send(1); // 12000: over it
   CAF_CHECK_EQUAL(link->close_code, 1013);
+  CAF_CHECK_LESS_OR_EQUAL(link->max_unwritten, 10'000u);
   bool down = false;
   self->receive([&](caf::down_msg&) { down = true; },
                 caf::after(std::chrono::seconds(0)) >> [] {});
@@ -136,7 +174,11 @@ CAF_TEST(a slow consumer is closed with 1013 once its queue passes the cap) {
 
 CAF_TEST(catch-up demand waits until the queue is at most half full) {
   limits.queue_bytes = 10'000;
-  auto session = start_session(); // welcome in flight
+  auto session = start_session();
+  write(session);
+  self->send(session, subscribe_request{"trades", std::nullopt, std::nullopt, "1"});
+  run();
+  write(session);
   for (int i = 0; i < 3; ++i)
     self->send(session, reply_atom::value, text_frame(2'000));
   run();
@@ -150,9 +192,9 @@ CAF_TEST(catch-up demand waits until the queue is at most half full) {
     return !got;
   };
   CAF_CHECK(no_demand());
-  written(session); // the three frames are now in flight: 6000 > 5000
+  CAF_CHECK(write(session, 500)); // 5500 unwritten: still more than half
   CAF_CHECK(no_demand());
-  written(session); // nothing pending
+  CAF_CHECK(write(session)); // nothing pending
   uint64_t budget = 0;
   uint64_t sub = 0;
   self->receive(
@@ -164,6 +206,101 @@ CAF_TEST(catch-up demand waits until the queue is at most half full) {
   CAF_CHECK_EQUAL(sub, 1u);
   CAF_CHECK_EQUAL(budget, 5'000u);
   CAF_CHECK_EQUAL(link->close_code, 0);
+  self->send(session, closed_atom::value);
+  run();
+}
+
+CAF_TEST(channels catching up at once share one budget) {
+  limits.queue_bytes = 100'000; // half: 50'000
+  auto session = start_session();
+  write(session);
+  for (auto name : {"trades", "alerts", "dashboard"})
+    self->send(session, subscribe_request{name, std::nullopt, std::nullopt, ""});
+  run();
+  write(session);
+  // Three channels (all played by self) have chunks ready for subs 1..3.
+  for (uint64_t id = 1; id <= 3; ++id)
+    self->send(session, catchup_atom::value, id);
+  run();
+  std::map<uint64_t, uint64_t> granted;
+  auto grants = [&] {
+    granted.clear();
+    for (bool more = true; more;)
+      self->receive(
+        [&](catchup_atom, uint64_t sub_id, uint64_t room) {
+          granted[sub_id] += room;
+        },
+        caf::after(std::chrono::seconds(0)) >> [&] { more = false; });
+    uint64_t sum = 0;
+    for (auto& [id, room] : granted)
+      sum += room;
+    return sum;
+  };
+  CAF_CHECK_LESS_OR_EQUAL(grants(), 50'000u);
+  CAF_CHECK_EQUAL(granted.size(), 3u);
+  auto share = granted[1];
+  CAF_CHECK_GREATER(share, 10'000u);
+  auto others = granted[2] + granted[3];
+  auto granted_before_2_3 = [others] { return others; };
+  // A channel that asks again before its chunk arrived gets nothing more:
+  // the room is spoken for.
+  self->send(session, catchup_atom::value, uint64_t{1});
+  run();
+  CAF_CHECK_EQUAL(grants(), 0u);
+  // Sub 1's chunk arrives (as big as its share): from now on its bytes are
+  // in the queue instead of the reservation, and there is still no room.
+  self->send(session, deliver_atom::value, uint64_t{1},
+             make_batch({text_frame(share)}), uint64_t{0});
+  run();
+  CAF_CHECK_EQUAL(grants(), 0u);
+  // Once it is written, sub 1 gets room again, and the three grants still
+  // fit into half the cap together.
+  write(session);
+  auto again = grants();
+  CAF_CHECK_EQUAL(granted.count(1), 1u);
+  CAF_CHECK_GREATER(again, 0u);
+  CAF_CHECK_LESS_OR_EQUAL(again + granted_before_2_3(), 50'000u);
+  CAF_CHECK_EQUAL(link->close_code, 0);
+  self->send(session, closed_atom::value);
+  run();
+}
+
+CAF_TEST(several channels resuming at once stay under the cap) {
+  limits.queue_bytes = 128 * 1024;
+  auto session = start_session();
+  write(session);
+  const std::vector<std::string> names{"resume.a", "resume.b", "resume.c",
+                                       "resume.d"};
+  const json pad = std::string(1'000, 'x');
+  for (auto& name : names) {
+    auto ch = ask<caf::actor>(directory, get_atom::value, name);
+    for (int i = 0; i < 100; ++i)
+      publish(ch, json{{"pad", pad}});
+  }
+  // 400 KB behind on four channels, with room for 128 KB.
+  for (auto& name : names)
+    self->send(session, subscribe_request{name, uint64_t{0}, std::nullopt, ""});
+  run();
+  size_t seen = 0;
+  for (int round = 0; round < 1'000; ++round) {
+    write(session);
+    run();
+    if (link->batches.size() == seen && link->written == link->delivered)
+      break;
+    seen = link->batches.size();
+  }
+  CAF_CHECK_EQUAL(link->close_code, 0);
+  CAF_CHECK_LESS_OR_EQUAL(link->max_unwritten, limits.queue_bytes);
+  std::map<std::string, std::vector<uint64_t>> seqs;
+  for (auto& m : link->all())
+    if (m.value("type", "") == "update")
+      seqs[m.at("channel")].push_back(m.at("seq"));
+  std::vector<uint64_t> all_hundred(100);
+  std::iota(all_hundred.begin(), all_hundred.end(), 1);
+  for (auto& name : names)
+    CAF_CHECK(seqs[name] == all_hundred);
+  self->send(session, closed_atom::value);
+  run();
 }
 
 CAF_TEST(unsubscribing what is not subscribed is an error with the id) {
@@ -179,7 +316,6 @@ CAF_TEST(unsubscribing what is not subscribed is an error with the id) {
 }
 
 CAF_TEST(subscribe publish and unsubscribe through the directory) {
-  limits.max_batch_frames = 100;
   auto session = start_session();
   written(session);
   self->send(session, subscribe_request{"trades", std::nullopt, std::nullopt, "1"});
@@ -215,7 +351,6 @@ CAF_TEST(subscribe publish and unsubscribe through the directory) {
 }
 
 CAF_TEST(publishes past the in-flight cap are refused until acks come back) {
-  limits.max_batch_frames = 100;
   limits.max_publishes_in_flight = 2;
   auto session = start_session();
   written(session);
@@ -247,7 +382,6 @@ CAF_TEST(publishes past the in-flight cap are refused until acks come back) {
 }
 
 CAF_TEST(subscriptions past the cap are refused; resubscribing is not a new one) {
-  limits.max_batch_frames = 100;
   limits.max_subscriptions = 2;
   auto session = start_session();
   written(session);
@@ -286,7 +420,6 @@ CAF_TEST(subscriptions past the cap are refused; resubscribing is not a new one)
 }
 
 CAF_TEST(publishes ask the directory once per channel and keep their order) {
-  limits.max_batch_frames = 100;
   auto lookups = std::make_shared<int>(0);
   auto session = start_session(lookups);
   written(session);

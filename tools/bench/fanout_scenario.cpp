@@ -55,8 +55,9 @@ using subscriber_actor = caf::stateful_actor<subscriber_state>;
 
 caf::behavior subscriber(subscriber_actor* self) {
   return {
-    [self](deliver_atom, uint64_t, const std::vector<frame>& frames,
+    [self](deliver_atom, uint64_t, const frame_batch& batch,
            uint64_t last_seq) {
+      auto& frames = *batch;
       auto& st = self->state;
       if (!st.subscribed) {
         // A fresh stream subscription starts with `subscribed` alone.
