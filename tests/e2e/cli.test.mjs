@@ -21,7 +21,8 @@ test('a malformed value: non-zero exit and a message', async () => {
     '--port=abc', '--port=70000', '--durability=sometimes', '--simulate=maybe',
     '--idle-timeout-s=0', '--handshake-timeout-s=abc', '--http-body-limit=12',
     '--max-publishes-in-flight=0', '--max-pending-publishes=-1',
-    '--max-subscriptions=0', '--max-channels=lots',
+    '--max-subscriptions=0', '--max-channels=lots', '--scheduler-threads=0',
+    '--scheduler-throughput=x', '--scheduler-polls=ten', '--scheduler-polls=10,x',
   ]) {
     const r = await runNode([flag]);
     assert.notEqual(r.code, 0, flag);

@@ -61,6 +61,20 @@ int run(const node_options& opts) {
   }
 
   caf::actor_system_config cfg;
+  const auto& sched = opts.scheduler;
+  cfg.set("scheduler.max-threads", sched.threads);
+  cfg.set("scheduler.max-throughput", sched.max_throughput);
+  // CAF steps its poll counters by these intervals (i % interval): 1 steals
+  // at every attempt of a phase, and a zero-length phase is skipped.
+  cfg.set("work-stealing.aggressive-poll-attempts", sched.aggressive_polls);
+  cfg.set("work-stealing.aggressive-steal-interval", size_t{1});
+  cfg.set("work-stealing.moderate-poll-attempts", sched.moderate_polls);
+  cfg.set("work-stealing.moderate-steal-interval", size_t{1});
+  cfg.set("work-stealing.moderate-sleep-duration",
+          caf::timespan{sched.moderate_sleep});
+  cfg.set("work-stealing.relaxed-steal-interval", size_t{1});
+  cfg.set("work-stealing.relaxed-sleep-duration",
+          caf::timespan{sched.relaxed_sleep});
   cfg.set("logger.file-verbosity", caf::atom("quiet"));
   cfg.set("logger.console-verbosity", caf::atom("quiet"));
   caf::actor_system sys{cfg};

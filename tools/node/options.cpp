@@ -124,6 +124,13 @@ const char* usage() {
   --max-subscriptions=N  channels one client may subscribe to at once (1024)
   --max-channels=N       channels a node holds before new names from `*`
                          patterns get rate_limited / 429 (100000)
+  --scheduler-threads=N  actor scheduler threads (2)
+  --scheduler-throughput=N
+                         messages an actor handles before yielding (300)
+  --scheduler-polls=N[,M]
+                         times an idle scheduler thread polls for work
+                         without sleeping (N, 10), then with 50 us sleeps
+                         (M, 0), before it waits to be woken
   --cluster-port=N, --seeds=HOST:PORT,...
                          cluster membership (not available in this build)
   --help                 this text
@@ -216,6 +223,26 @@ caf::expected<node_options> parse_options(const std::vector<std::string>& args) 
     {"max-channels",
      [&](auto& f, auto& v) {
        return parse_number<size_t>(f, v, 1, 100'000'000, opts.max_channels);
+     }},
+    {"scheduler-threads",
+     [&](auto& f, auto& v) {
+       return parse_number<size_t>(f, v, 1, 256, opts.scheduler.threads);
+     }},
+    {"scheduler-throughput",
+     [&](auto& f, auto& v) {
+       return parse_number<size_t>(f, v, 1, 1'000'000,
+                                   opts.scheduler.max_throughput);
+     }},
+    {"scheduler-polls",
+     [&](auto& f, auto& v) -> caf::error {
+       auto comma = v.find(',');
+       if (auto err = parse_number<size_t>(f, v.substr(0, comma), 0, 1'000'000,
+                                           opts.scheduler.aggressive_polls))
+         return err;
+       if (comma == std::string::npos)
+         return {};
+       return parse_number<size_t>(f, v.substr(comma + 1), 0, 1'000'000,
+                                   opts.scheduler.moderate_polls);
      }},
     {"cluster-port",
      [](auto& f, auto&) {

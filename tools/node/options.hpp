@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,19 @@
 
 namespace tidewire::node {
 
+// CAF's scheduler (work stealing). Idle workers poll their queues before
+// they sleep on a condition variable; polling is what a lightly loaded node
+// spends its CPU on, so the defaults poll little. Defaults are documented in
+// docs/operations.md.
+struct scheduler_settings {
+  size_t threads = 2;              // scheduler.max-threads
+  size_t max_throughput = 300;     // messages an actor handles per turn
+  size_t aggressive_polls = 10;    // work-stealing.aggressive-poll-attempts
+  size_t moderate_polls = 0;       // work-stealing.moderate-poll-attempts
+  std::chrono::microseconds moderate_sleep{50};
+  std::chrono::milliseconds relaxed_sleep{10}; // condition variable timeout
+};
+
 // Everything a node is started with: flags, then the --config file.
 struct node_options {
   net::server_config server;
@@ -21,6 +35,7 @@ struct node_options {
   channel_limits channel;
   size_t max_channels = directory_config{}.max_channels;
   source_settings sources;
+  scheduler_settings scheduler;
   bool help = false;
 };
 
