@@ -69,4 +69,15 @@ void state(caf::actor_system& sys, const caf::actor& directory,
                          state_atom::value);
 }
 
+void cluster(caf::actor_system& sys, const caf::actor& membership,
+             std::function<void(caf::expected<cluster::cluster_view>)> done) {
+  if (!membership)
+    return done(make_error(errc::unavailable, "no membership actor"));
+  sys.spawn([membership, done = std::move(done)](caf::event_based_actor* self) {
+    self->request(membership, timeout, get_atom::value)
+      .then([done](cluster::cluster_view& view) { done(std::move(view)); },
+            [done](caf::error& err) { done(std::move(err)); });
+  });
+}
+
 } // namespace tidewire::api

@@ -9,6 +9,7 @@
 #include <caf/expected.hpp>
 #include <caf/fwd.hpp>
 
+#include "actors/cluster/cluster_view.hpp"
 #include "actors/messages.hpp"
 
 namespace tidewire::api {
@@ -36,5 +37,10 @@ void history(caf::actor_system& sys, const caf::actor& directory,
 void state(caf::actor_system& sys, const caf::actor& directory,
            std::string channel,
            std::function<void(caf::expected<state_doc>)> done);
+
+// What this node's membership actor (actors/cluster/membership.hpp) sees:
+// members, their state and whether this node has a majority.
+void cluster(caf::actor_system& sys, const caf::actor& membership,
+             std::function<void(caf::expected<cluster::cluster_view>)> done);
 
 } // namespace tidewire::api

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/api.hpp"
+#include "net/cluster_api.hpp"
 #include "net/fail.hpp"
 #include "net/handshake.hpp"
 #include "net/http_api.hpp"
@@ -118,7 +119,7 @@ void http_session::handle(request& req) {
       return send_json(503, R"({"status":"draining"})", keep_alive, version);
     if (!state_->ready.load())
       return send_json(503, R"({"status":"starting"})", keep_alive, version);
-    return send_json(200, R"({"status":"ready"})", keep_alive, version);
+    return serve_readiness(keep_alive, version);
   }
   if (path == "/metrics") {
     if (!get)
@@ -159,6 +160,24 @@ void http_session::upgrade(request& req, std::string_view path) {
     ->run(parser_->release(), std::move(*subprotocol));
 }
 
+// Ready means able to take publishes: without a majority of the cluster this
+// node refuses them, so a load balancer should send clients elsewhere.
+void http_session::serve_readiness(bool keep_alive, unsigned version) {
+  api::cluster(
+    state_->sys, state_->membership,
+    [self = shared_from_this(), keep_alive,
+     version](caf::expected<cluster::cluster_view> view) {
+      const char* body = !view           ? R"({"status":"stopping"})"
+                         : view->quorum ? R"({"status":"ready"})"
+                                        : R"({"status":"no_quorum"})";
+      unsigned status = view && view->quorum ? 200 : 503;
+      asio::post(self->stream_.get_executor(),
+                 [self, keep_alive, version, status, body] {
+                   self->send_json(status, body, keep_alive, version);
+                 });
+    });
+}
+
 void http_session::serve_api(request& req, std::string_view path,
                              std::string_view query) {
   auto version = req.version();
@@ -178,41 +197,56 @@ void http_session::serve_api(request& req, std::string_view path,
   api_limits limits{state_->cfg.max_frame};
   if (api_req.method == "POST" && path.ends_with("/messages"))
     bump(state_->stats.http_publishes_total);
+  auto reply = [self = shared_from_this(), keep_alive,
+                version](api_response res) mutable {
+    // On a CAF thread (or inline): back to the strand.
+    asio::post(self->stream_.get_executor(),
+               [self, keep_alive, version, res = std::move(res)]() mutable {
+                 self->send_api(res, keep_alive, version);
+               });
+  };
+  if (path == cluster_api_path)
+    return handle_cluster_api(state_->sys, state_->membership, api_req,
+                              std::move(reply));
   handle_api(state_->sys, state_->directory, limits, std::move(api_req),
-             [self = shared_from_this(), keep_alive,
-              version](api_response res) mutable {
-               // On a CAF thread (or inline): back to the strand.
-               asio::post(self->stream_.get_executor(),
-                          [self, keep_alive, version,
-                           res = std::move(res)]() mutable {
-                            self->send_api(res, keep_alive, version);
-                          });
-             });
+             std::move(reply));
 }
 
 void http_session::serve_metrics(bool keep_alive, unsigned version) {
+  // The channel and member lines are rendered on CAF threads, the counters
+  // on the strand. Without the list or the view (node stopping) the
+  // counters still answer.
+  auto self = shared_from_this();
   api::list_channels(
     state_->sys, state_->directory,
-    [self = shared_from_this(), keep_alive,
-     version](caf::expected<std::vector<channel_info>> channels) {
-      // On a CAF thread: the channel lines are rendered here, the counters
-      // on the strand. Without the list (node stopping) the counters still
-      // answer.
-      auto channel_lines = channels ? render_channels(*channels) : std::string{};
-      asio::post(self->stream_.get_executor(),
-                 [self, keep_alive, version,
-                  channel_lines = std::move(channel_lines)]() mutable {
-                   http::response<http::string_body> res{http::status::ok,
-                                                         version};
-                   res.set(http::field::server, "tidewire");
-                   res.set(http::field::content_type,
-                           "text/plain; version=0.0.4; charset=utf-8");
-                   res.keep_alive(keep_alive);
-                   res.body() = self->state_->stats.render() + channel_lines;
-                   res.prepare_payload();
-                   self->send(std::move(res));
-                 });
+    [self, keep_alive, version](caf::expected<std::vector<channel_info>> channels) {
+      auto lines = channels ? render_channels(*channels) : std::string{};
+      api::cluster(
+        self->state_->sys, self->state_->membership,
+        [self, keep_alive, version, lines = std::move(lines)](
+          caf::expected<cluster::cluster_view> view) mutable {
+          if (view)
+            lines += render_cluster(*view);
+          asio::post(self->stream_.get_executor(),
+                     [self, keep_alive, version,
+                      lines = std::move(lines)]() mutable {
+                       self->send_metrics(std::move(lines), keep_alive,
+                                          version);
+                     });
+        });
     });
+}
+
+void http_session::send_metrics(std::string actor_lines, bool keep_alive,
+                                unsigned version) {
+  http::response<http::string_body> res{http::status::ok, version};
+  res.set(http::field::server, "tidewire");
+  res.set(http::field::content_type,
+          "text/plain; version=0.0.4; charset=utf-8");
+  res.keep_alive(keep_alive);
+  res.body() = state_->stats.render() + actor_lines;
+  res.prepare_payload();
+  send(std::move(res));
 }
 
 void http_session::serve_file(const request& req, std::string_view path) {

@@ -37,6 +37,8 @@ private:
   void upgrade(request& req, std::string_view path);
   void serve_api(request& req, std::string_view path, std::string_view query);
   void serve_metrics(bool keep_alive, unsigned version);
+  void send_metrics(std::string actor_lines, bool keep_alive, unsigned version);
+  void serve_readiness(bool keep_alive, unsigned version);
   void serve_file(const request& req, std::string_view path);
   void send_json(unsigned status, std::string body, bool keep_alive,
                  unsigned version, std::string_view allow = {});

@@ -106,4 +106,26 @@ std::string render_channels(const std::vector<channel_info>& channels) {
   return out;
 }
 
+std::string render_cluster(const cluster::cluster_view& view) {
+  std::string out;
+  size_t up = 0;
+  for (const auto& m : view.members)
+    up += m.up ? 1 : 0;
+  header(out, "tidewire_cluster_members", "gauge",
+         "Configured cluster members (this node included) by state.");
+  out += "tidewire_cluster_members{state=\"up\"} " + std::to_string(up) + '\n';
+  out += "tidewire_cluster_members{state=\"down\"} "
+         + std::to_string(view.members.size() - up) + '\n';
+  header(out, "tidewire_cluster_member_up", "gauge",
+         "1 while this node sees the member up, 0 while it is down.");
+  for (const auto& m : view.members)
+    out += "tidewire_cluster_member_up{member=\"" + label_value(m.name)
+           + "\"} " + (m.up ? "1" : "0") + '\n';
+  header(out, "tidewire_cluster_quorum", "gauge",
+         "1 while this node sees a majority of the configured members.");
+  out += "tidewire_cluster_quorum ";
+  out += view.quorum ? "1\n" : "0\n";
+  return out;
+}
+
 } // namespace tidewire::net

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "actors/cluster/cluster_view.hpp"
 #include "actors/messages.hpp"
 
 // Counters of the network layer, rendered at GET /metrics. Relaxed atomics:
@@ -33,6 +34,10 @@ struct metrics {
 // how many channels, and each one's head seq, retained updates and
 // subscribers, labelled with its name and kind.
 std::string render_channels(const std::vector<channel_info>& channels);
+
+// Membership gauges from this node's cluster view: members by state, each
+// member's state and whether this node sees a majority.
+std::string render_cluster(const cluster::cluster_view& view);
 
 inline void bump(std::atomic<uint64_t>& c, uint64_t n = 1) {
   c.fetch_add(n, std::memory_order_relaxed);

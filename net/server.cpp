@@ -19,9 +19,10 @@ namespace tidewire::net {
 namespace asio = boost::asio;
 
 server_state::server_state(caf::actor_system& sys, caf::actor directory,
-                           server_config cfg)
+                           caf::actor membership, server_config cfg)
   : sys(sys),
     directory(std::move(directory)),
+    membership(std::move(membership)),
     cfg(std::move(cfg)),
     registry(ioc) {
   std::random_device rd;
@@ -50,10 +51,10 @@ struct server::impl {
 };
 
 server::server(caf::actor_system& sys, caf::actor directory,
-               server_config cfg)
+               caf::actor membership, server_config cfg)
   : impl_(std::make_unique<impl>()) {
-  impl_->state = std::make_shared<server_state>(sys, std::move(directory),
-                                                std::move(cfg));
+  impl_->state = std::make_shared<server_state>(
+    sys, std::move(directory), std::move(membership), std::move(cfg));
 }
 
 server::~server() {
@@ -128,6 +129,7 @@ void server::stop() {
   // exit; it must not keep the directory (and through it, every actor it
   // references) alive too, or the actor system cannot shut down.
   impl_->state->directory = caf::actor{};
+  impl_->state->membership = caf::actor{};
 }
 
 } // namespace tidewire::net

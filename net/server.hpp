@@ -17,7 +17,8 @@
 //
 //   listener ──accept──▶ http_session ──GET /ws──▶ websocket_session ◀──▶ session actor
 //                           │ static files, /healthz, /readyz, /metrics
-//                           └ /api/v1/... ──tidewire::api──▶ directory / channels
+//                           ├ /api/v1/channels... ──tidewire::api──▶ directory / channels
+//                           └ /api/v1/cluster ──tidewire::api──▶ membership
 namespace tidewire::net {
 
 // Limits and addresses of the server; defaults documented in
@@ -42,7 +43,10 @@ struct server_config {
 // except set_ready(), which may be called from any thread.
 class server {
 public:
-  server(caf::actor_system& sys, caf::actor directory, server_config cfg);
+  // `membership` answers /api/v1/cluster, /readyz (quorum) and the member
+  // series of /metrics (actors/cluster/membership.hpp).
+  server(caf::actor_system& sys, caf::actor directory, caf::actor membership,
+         server_config cfg);
   ~server(); // stop()s if still running
 
   server(const server&) = delete;
@@ -53,7 +57,7 @@ public:
   // message ("cannot listen on 127.0.0.1:8080: Address already in use").
   caf::expected<uint16_t> start();
 
-  // /readyz answers 200 only while ready and not draining.
+  // /readyz answers 200 only while ready, not draining and with quorum.
   void set_ready(bool ready);
 
   // Readiness off, stops accepting, closes every WebSocket with 1001 "node

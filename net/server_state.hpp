@@ -20,10 +20,11 @@ namespace tidewire::net {
 
 struct server_state {
   server_state(caf::actor_system& sys, caf::actor directory,
-               server_config cfg);
+               caf::actor membership, server_config cfg);
 
   caf::actor_system& sys;
-  caf::actor directory; // released by server::stop(), see there
+  caf::actor directory;  // released by server::stop(), see there
+  caf::actor membership; // likewise
   const server_config cfg;
   boost::asio::io_context ioc; // before `registry`, which takes a strand of it
   metrics stats;

@@ -12,6 +12,7 @@ import { TidewireClient } from './client/tidewire.js';
 import { ChannelCache } from './modules/cache.js';
 import { loadToggles, renderToggles } from './modules/settings.js';
 import { ConnectionIndicator } from './modules/indicator.js';
+import { ClusterBadge } from './modules/cluster_badge.js';
 import { Freshness } from './modules/freshness.js';
 import { MetricsPanel } from './modules/metrics.js';
 import { Blotter } from './modules/blotter.js';
@@ -145,8 +146,12 @@ async function start() {
   debug.client = wsManager;
 
   const indicator = new ConnectionIndicator($('#connection'), { onRetry: () => wsManager.reconnectNow() });
+  const badge = new ClusterBadge($('#cluster'));
+  debug.cluster = badge;
   wsManager.on('state', (info) => {
     indicator.update(info);
+    if (info.state === 'connected') badge.connected(wsManager.url);
+    else badge.disconnected();
     bounded(debug.states, { state: info.state, at: Date.now() });
     if (info.state !== 'connected') freshness.setAllLive(false);
   });

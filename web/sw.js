@@ -26,6 +26,7 @@ const SHELL = [
   'modules/alerts.js',
   'modules/blotter.js',
   'modules/cache.js',
+  'modules/cluster_badge.js',
   'modules/flash.js',
   'modules/format.js',
   'modules/freshness.js',

@@ -30,6 +30,16 @@ test('the page loads and all five panels show live data', async (t) => {
   await page.goto(`${node.url}/`);
   await waitForLivePanels(page);
 
+  // The node badge names the node the page is connected to, with quorum
+  // (a single node is its own majority).
+  await until(page, () => {
+    const el = document.getElementById('cluster');
+    return !el.hidden && el.dataset.quorum === 'true';
+  }, null, 10000);
+  const badge = await page.evaluate(() => document.getElementById('cluster').textContent);
+  const { node: nodeName } = await (await fetch(`${node.url}/api/v1/cluster`)).json();
+  assert.equal(badge, `Node ${nodeName}`);
+
   // Alerts come from thresholds in the simulator; publish one if none came yet.
   const alertShown = () => until(page, () => document.querySelectorAll('#alerts-list li').length > 0 && window.tidewireDebug.panel('alerts') === 'live', null, 12000);
   try {

@@ -14,11 +14,14 @@
 #include "actors/sources/sources.hpp"
 #include "actors/store.hpp"
 #include "net/server.hpp"
+#include "tools/node/cluster.hpp"
 
 // Start-up and shutdown of one node; each start has its stop beside it:
 //
-//   replay store ─▶ store actors ─▶ directory (+ channels) ─▶ sources ─▶ server
-//   server.drain (1001) ─▶ sources ─▶ directory ─▶ store actors ─▶ store
+//   replay store ─▶ store actors ─▶ directory (+ channels) ─▶ sources
+//     ─▶ membership (+ node actor on the cluster port) ─▶ server
+//   server.drain (1001) ─▶ sources ─▶ membership ─▶ directory ─▶ store actors
+//     ─▶ store
 namespace tidewire::node {
 
 namespace {
@@ -77,6 +80,7 @@ int run(const node_options& opts) {
           caf::timespan{sched.relaxed_sleep});
   cfg.set("logger.file-verbosity", caf::atom("quiet"));
   cfg.set("logger.console-verbosity", caf::atom("quiet"));
+  configure_cluster(cfg, opts.cluster);
   caf::actor_system sys{cfg};
 
   store_actors stores;
@@ -89,15 +93,25 @@ int run(const node_options& opts) {
   if (opts.sources.enabled)
     sources = spawn_sources(sys, directory, opts.sources);
 
+  cluster_handles cluster;
   auto shutdown_actors = [&] {
     for (auto& source : sources)
       stop_actor(sys, source);
+    stop_actor(sys, cluster.membership);
     stop_actor(sys, directory);
     stop_actor(sys, stores.writer);
     stop_actor(sys, stores.reader);
   };
 
-  net::server server{sys, directory, opts.server};
+  auto started = start_cluster(sys, opts.cluster);
+  if (!started) {
+    std::cerr << "tidewire: " << error_message(started.error()) << '\n';
+    shutdown_actors();
+    return 1;
+  }
+  cluster = *started;
+
+  net::server server{sys, directory, cluster.membership, opts.server};
   auto port = server.start();
   if (!port) {
     std::cerr << "tidewire: " << error_message(port.error()) << '\n';

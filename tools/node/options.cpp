@@ -1,14 +1,18 @@
 #include "tools/node/options.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <chrono>
 #include <fstream>
 #include <functional>
 #include <map>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
 #include "actors/errors.hpp"
+#include "tools/node/cluster_tls.hpp"
 
 namespace tidewire::node {
 
@@ -53,6 +57,89 @@ caf::error parse_bool(const std::string& flag, const std::string& text,
     return {};
   }
   return bad("--" + flag + " expects true or false, got '" + text + "'");
+}
+
+// "host:port", "[v6]:port".
+caf::error parse_address(const std::string& flag, const std::string& text,
+                         cluster::address& out) {
+  auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0)
+    return bad("--" + flag + " expects HOST:PORT, got '" + text + "'");
+  auto host = text.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  if (host.empty() || host.find_first_of("[] ,") != std::string::npos)
+    return bad("--" + flag + " expects HOST:PORT, got '" + text + "'");
+  uint16_t port = 0;
+  if (auto err = parse_number<uint16_t>(flag, text.substr(colon + 1), 1, 65535,
+                                        port))
+    return bad("--" + flag + " expects HOST:PORT with a port from 1 to "
+               "65535, got '" + text + "'");
+  out = cluster::address{std::move(host), port};
+  return {};
+}
+
+caf::error parse_seeds(const std::string& flag, const std::string& text,
+                       std::vector<cluster::address>& out) {
+  out.clear();
+  size_t start = 0;
+  while (start <= text.size()) {
+    auto comma = text.find(',', start);
+    auto item = text.substr(start, comma == std::string::npos
+                                      ? std::string::npos
+                                      : comma - start);
+    cluster::address addr;
+    if (auto err = parse_address(flag, item, addr))
+      return err;
+    if (std::find(out.begin(), out.end(), addr) != out.end())
+      return bad("--" + flag + " lists " + addr.to_string() + " twice");
+    out.push_back(std::move(addr));
+    if (comma == std::string::npos)
+      break;
+    start = comma + 1;
+  }
+  return {};
+}
+
+// Node names travel in hellos, JSON and metric labels.
+bool valid_node_name(const std::string& name) {
+  if (name.empty() || name.size() > 64)
+    return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.'
+           || c == '-';
+  });
+}
+
+// The cluster flags hang together: --cluster-port turns cluster mode on and
+// needs a name and the TLS files, since the port must never be open to a
+// peer without a certificate of the cluster CA.
+caf::error check_cluster(const std::set<std::string>& given,
+                         const std::string& node_name, cluster_options& c) {
+  if (!given.count("cluster-port")) {
+    for (auto flag : {"seeds", "cluster-host", "cluster-cert", "cluster-key",
+                      "cluster-ca"})
+      if (given.count(flag))
+        return bad(std::string{"--"} + flag + " needs --cluster-port");
+    return {};
+  }
+  std::string missing;
+  for (auto flag : {"cluster-cert", "cluster-key", "cluster-ca"})
+    if (!given.count(flag))
+      missing += std::string{missing.empty() ? "" : ", "} + "--" + flag;
+  if (!missing.empty())
+    return bad("--cluster-port needs " + missing
+               + ": the cluster port only takes mutual TLS with certificates "
+                 "of the cluster CA (PEM files; see "
+                 "scripts/make-cluster-certs.sh)");
+  if (node_name.empty())
+    return bad("--cluster-port needs --node-name (unique in the cluster)");
+  for (auto& seed : c.settings.seeds)
+    if (seed == c.settings.self)
+      return bad("--seeds lists this node's own cluster port "
+                 + seed.to_string());
+  c.enabled = true;
+  return {};
 }
 
 // Reads the --config file: {"channels": [...], "sources": {...}}.
@@ -105,7 +192,8 @@ const char* usage() {
   --simulate=BOOL        run the demo market data sources (true)
   --web-root=DIR         static files served at / (web)
   --config=FILE          JSON file: channel patterns, source intervals
-  --node-name=NAME       name sent to clients in `welcome` (tidewire-PORT)
+  --node-name=NAME       name sent to clients in `welcome` and to cluster
+                         peers; [A-Za-z0-9_.-]{1,64} (tidewire-PORT)
   --max-frame=BYTES      largest client message and HTTP publish body (65536)
   --queue-bytes=BYTES    per-client outbound bytes before close 1013 (4194304)
   --heartbeat-ms=N       client heartbeat interval announced in `welcome` (15000)
@@ -131,8 +219,18 @@ const char* usage() {
                          times an idle scheduler thread polls for work
                          without sleeping (N, 10), then with 50 us sleeps
                          (M, 0), before it waits to be woken
-  --cluster-port=N, --seeds=HOST:PORT,...
-                         cluster membership (not available in this build)
+  --cluster-port=N       join a cluster: publish this node on port N of
+                         --cluster-host (needs --node-name and the three
+                         --cluster-* TLS files)
+  --cluster-host=ADDR    address the cluster port binds to (127.0.0.1)
+  --seeds=HOST:PORT,...  cluster ports of the other configured members; all
+                         configured members define the majority
+  --replication=MODE     sync | async: acknowledge a publish after the
+                         replica has it, or after the owner has it (sync)
+  --cluster-cert=FILE    this node's certificate (PEM)
+  --cluster-key=FILE     its private key (PEM)
+  --cluster-ca=FILE      the cluster CA certificate (PEM); peers must present
+                         a certificate it signed
   --help                 this text
 )";
 }
@@ -142,6 +240,7 @@ caf::expected<node_options> parse_options(const std::vector<std::string>& args) 
   opts.decls = default_channel_decls();
   std::string config_path;
   std::string node_name;
+  auto& cluster = opts.cluster;
   using setter = std::function<caf::error(const std::string&, const std::string&)>;
   auto text = [](std::string& out) -> setter {
     return [&out](const std::string& flag, const std::string& v) -> caf::error {
@@ -245,14 +344,29 @@ caf::expected<node_options> parse_options(const std::vector<std::string>& args) 
                                    opts.scheduler.moderate_polls);
      }},
     {"cluster-port",
-     [](auto& f, auto&) {
-       return bad("--" + f + ": cluster mode is not available in this build");
+     [&](auto& f, auto& v) {
+       return parse_number<uint16_t>(f, v, 1, 65535,
+                                     cluster.settings.self.port);
      }},
+    {"cluster-host", text(cluster.settings.self.host)},
     {"seeds",
-     [](auto& f, auto&) {
-       return bad("--" + f + ": cluster mode is not available in this build");
+     [&](auto& f, auto& v) { return parse_seeds(f, v, cluster.settings.seeds); }},
+    {"replication",
+     [&](auto& f, auto& v) -> caf::error {
+       if (v == "sync")
+         cluster.settings.replication = cluster::replication_mode::sync;
+       else if (v == "async")
+         cluster.settings.replication = cluster::replication_mode::async;
+       else
+         return bad("--replication expects sync or async, got '" + v + "'");
+       return {};
      }},
+    {"cluster-cert", text(cluster.cert_file)},
+    {"cluster-key", text(cluster.key_file)},
+    {"cluster-ca", text(cluster.ca_file)},
   };
+  cluster.settings.self.host = "127.0.0.1";
+  std::set<std::string> given;
   for (auto& arg : args) {
     if (arg == "--help" || arg == "-h") {
       opts.help = true;
@@ -270,13 +384,24 @@ caf::expected<node_options> parse_options(const std::vector<std::string>& args) 
       value = "true";
     if (auto err = it->second(name, value))
       return err;
+    given.insert(name);
   }
+  if (!node_name.empty() && !valid_node_name(node_name))
+    return bad("--node-name expects 1 to 64 of [A-Za-z0-9_.-], got '"
+               + node_name + "'");
+  if (auto err = check_cluster(given, node_name, cluster))
+    return err;
+  if (cluster.enabled)
+    if (auto err = check_cluster_tls(cluster.cert_file, cluster.key_file,
+                                     cluster.ca_file))
+      return err;
   if (!config_path.empty())
     if (auto err = load_config_file(config_path, opts))
       return err;
   opts.server.node_name = node_name.empty()
                             ? "tidewire-" + std::to_string(opts.server.port)
                             : node_name;
+  cluster.settings.node_name = opts.server.node_name;
   return opts;
 }
 

@@ -6,6 +6,7 @@
 
 #include <caf/expected.hpp>
 
+#include "actors/cluster/settings.hpp"
 #include "actors/config.hpp"
 #include "actors/directory.hpp"
 #include "net/server.hpp"
@@ -26,6 +27,15 @@ struct scheduler_settings {
   std::chrono::milliseconds relaxed_sleep{10}; // condition variable timeout
 };
 
+// Cluster mode: set by --cluster-port, which requires the three TLS files.
+struct cluster_options {
+  bool enabled = false;
+  cluster::cluster_settings settings; // settings.node_name is --node-name
+  std::string cert_file; // this node's certificate (PEM, chain allowed)
+  std::string key_file;  // its private key (PEM, unencrypted)
+  std::string ca_file;   // the cluster CA every member's certificate chains to
+};
+
 // Everything a node is started with: flags, then the --config file.
 struct node_options {
   net::server_config server;
@@ -36,6 +46,7 @@ struct node_options {
   size_t max_channels = directory_config{}.max_channels;
   source_settings sources;
   scheduler_settings scheduler;
+  cluster_options cluster;
   bool help = false;
 };
 
