@@ -191,18 +191,17 @@ void websocket_session::write_next() {
   const auto max_bytes = state_->cfg.session.max_message_bytes;
   size_t count = 0;
   uint64_t bytes = 0;
-  auto& first = *queue_.front();
-  if (queue_.size() == 1 && first.size() - queue_pos_ == 1) {
+  auto& first = *queue_[queue_head_];
+  if (queue_.size() - queue_head_ == 1 && first.size() - queue_pos_ == 1) {
     in_flight_ = first[queue_pos_];
-    queue_.pop_front();
-    queue_pos_ = 0;
+    pop_batch();
     count = 1;
     bytes = in_flight_->size();
   } else {
     out_.clear();
     out_ += '[';
-    while (!queue_.empty()) {
-      auto& batch = *queue_.front();
+    while (queue_head_ < queue_.size()) {
+      auto& batch = *queue_[queue_head_];
       for (; queue_pos_ < batch.size(); ++queue_pos_) {
         auto& f = *batch[queue_pos_];
         if (count > 0 && bytes + f.size() > max_bytes)
@@ -215,8 +214,7 @@ void websocket_session::write_next() {
       }
       if (queue_pos_ < batch.size())
         break; // the message is full; the rest goes next
-      queue_.pop_front();
-      queue_pos_ = 0;
+      pop_batch();
     }
     out_ += ']';
   }
@@ -240,15 +238,35 @@ void websocket_session::on_write(boost::system::error_code ec, std::size_t) {
     std::string{}.swap(out_);
   if (ec) {
     fail(ec, "websocket write", id_);
-    queue_.clear();
+    clear_queue();
     return; // the pending read fails too and reports the close
   }
   written_total_ += std::exchange(in_flight_bytes_, 0);
   if (stat_messages_ >= stats_step)
     flush_stats();
   report_written();
-  if (!queue_.empty() && !closing_)
+  if (queue_head_ < queue_.size() && !closing_)
     write_next();
+}
+
+// Drops the written front batch. The queue is a vector (an empty std::deque
+// would allocate on every connection) that starts over once drained.
+void websocket_session::clear_queue() {
+  std::vector<frame_batch>{}.swap(queue_);
+  queue_head_ = 0;
+  queue_pos_ = 0;
+}
+
+void websocket_session::pop_batch() {
+  queue_[queue_head_++].reset();
+  queue_pos_ = 0;
+  if (queue_head_ == queue_.size()) {
+    queue_head_ = 0;
+    if (queue_.capacity() > 16)
+      std::vector<frame_batch>{}.swap(queue_);
+    else
+      clear_queue();
+  }
 }
 
 // Tells the session how far the writes got, if it asked and it is far enough.
@@ -276,7 +294,7 @@ void websocket_session::start_close(uint16_t code, std::string reason) {
   if (closing_ || closed_ || !accepted_)
     return;
   closing_ = true;
-  queue_.clear();
+  clear_queue();
   // A write in flight finishes first (Beast suspends the close); the read
   // loop keeps running and ends with websocket::error::closed.
   websocket::close_reason cr{static_cast<websocket::close_code>(code),
@@ -290,7 +308,7 @@ void websocket_session::on_closed() {
   if (closed_)
     return;
   closed_ = true;
-  queue_.clear();
+  clear_queue();
   if (!accepted_)
     return;
   state_->stats.ws_connections_open.fetch_sub(1, std::memory_order_relaxed);

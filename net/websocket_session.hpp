@@ -67,6 +67,8 @@ private:
   void enqueue(frame_batch frames);
   void write_next();
   void report_written();
+  void pop_batch();
+  void clear_queue();
   void flush_stats();
   void on_write(boost::system::error_code ec, std::size_t bytes);
   void start_close(uint16_t code, std::string reason);
@@ -78,8 +80,9 @@ private:
   const uint64_t id_;
   caf::actor actor_;
   parser_limits limits_;
-  std::deque<frame_batch> queue_; // batches waiting for the next write
-  size_t queue_pos_ = 0;          // frames of queue_.front() already written
+  std::vector<frame_batch> queue_; // batches waiting for the next write
+  size_t queue_head_ = 0;          // queue_[0, queue_head_) are written
+  size_t queue_pos_ = 0;           // frames of queue_[queue_head_] written
   frame in_flight_;               // a lone frame written in place
   std::string out_;               // several frames copied into one message
   uint64_t in_flight_bytes_ = 0;  // frame bytes of the write in flight
