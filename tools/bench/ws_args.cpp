@@ -38,7 +38,7 @@ bool parse_list(std::string_view text, size_t min, size_t max,
 }
 
 bool parse_scenarios(std::string_view text, ws_args* out) {
-  out->fanout = out->memory = out->http = false;
+  out->fanout = out->memory = out->http = out->storm = false;
   while (!text.empty()) {
     auto comma = text.find(',');
     auto name = text.substr(0, comma);
@@ -48,12 +48,14 @@ bool parse_scenarios(std::string_view text, ws_args* out) {
       out->memory = true;
     else if (name == "http")
       out->http = true;
+    else if (name == "storm")
+      out->storm = true;
     else
       return false;
     text = comma == std::string_view::npos ? std::string_view{}
                                            : text.substr(comma + 1);
   }
-  return out->fanout || out->memory || out->http;
+  return out->fanout || out->memory || out->http || out->storm;
 }
 
 } // namespace
@@ -93,6 +95,8 @@ bool parse_ws_args(int argc, char** argv, ws_args* out, std::string* error) {
       out->channel = std::string{value};
     } else if (name == "--window") {
       ok = ok && parse_number<size_t>(value, 1, max_window, &out->window);
+    } else if (name == "--behind") {
+      ok = ok && parse_number<uint64_t>(value, 1, max_count, &out->behind);
     } else if (name == "--http-clients") {
       ok = ok && parse_list(value, 1, max_http_clients, &out->http_clients);
     } else if (name == "--threads") {
@@ -130,14 +134,19 @@ const char* ws_usage() {
          "           connections: bytes per connection (needs a started node)\n"
          "  http     publishes/s and latency of POST /api/v1/channels/C/messages\n"
          "           from K keep-alive connections, one request in flight each\n"
+         "  storm    (only when named) a reconnect storm: N subscribers drop at\n"
+         "           once, --behind updates are published, and N resume at once\n"
+         "           from the seq they had: time until all caught up; each must\n"
+         "           be recovered and get exactly its missing updates\n"
          "\n"
          "  --node=PATH           node binary (build/tools/tidewire)\n"
          "  --node-flag=--X=Y     extra node flag, repeatable (e.g. a larger\n"
          "                        --queue-bytes); printed with the results\n"
          "  --connect=ADDR:PORT   use a running node at this numeric address\n"
          "                        instead; no memory rows\n"
-         "  --scenarios=LIST      any of fanout,memory,http (all)\n"
-         "  --subscribers=LIST    subscriber counts for fanout and memory\n"
+         "  --scenarios=LIST      any of fanout,memory,http,storm\n"
+         "                        (fanout,memory,http)\n"
+         "  --subscribers=LIST    subscriber counts for fanout, memory and storm\n"
          "                        (100,1000,4000; each at most 25000)\n"
          "  --rate=R              target publishes per second (1000)\n"
          "  --count=N             publishes per fanout or http scenario (5000)\n"
@@ -147,6 +156,7 @@ const char* ws_usage() {
          "  --window=N            WebSocket publishes awaiting their ack, at\n"
          "                        most (128; the node refuses more than its\n"
          "                        --max-publishes-in-flight, 256)\n"
+         "  --behind=K            storm: updates missed while away (100)\n"
          "  --http-clients=LIST   HTTP publishing connections (1,16)\n"
          "  --threads=N           the bench's network threads (2)\n"
          "  --timeout=S           limit of each wait: connecting, catching up,\n"

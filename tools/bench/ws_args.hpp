@@ -28,6 +28,8 @@ struct ws_args {
   bool fanout = true;
   bool memory = true;
   bool http = true;
+  bool storm = false;      // only when asked for in --scenarios
+  uint64_t behind = 100;   // storm: updates missed while away
   bool help = false;
 };
 

@@ -121,6 +121,19 @@ int main(int argc, char** argv) {
     memory.back().connections = n;
     done(label, memory.back().error);
   }
+  std::vector<bench::storm_result> storm;
+  for (auto n : args.storm ? args.subscribers : std::vector<size_t>{}) {
+    bench::storm_params what{n, args.channel, args.behind, args.payload,
+                             args.window};
+    auto label = "storm, " + std::to_string(n) + " clients "
+                 + std::to_string(args.behind) + " behind";
+    storm.push_back(runs.with_node<bench::storm_result>(
+      label, [&](const bench::node_address& at, const bench::node_process*) {
+        return bench::run_storm(at, what, limits);
+      }));
+    storm.back().what = what;
+    done(label, storm.back().error);
+  }
   std::vector<bench::http_result> http;
   for (auto k : args.http ? args.http_clients : std::vector<size_t>{}) {
     auto label = "http, " + std::to_string(k) + " connections";
@@ -143,6 +156,12 @@ int main(int argc, char** argv) {
     std::cout << "\nNode memory per idle subscribed connection:\n\n";
     bench::print_table(std::cout, memory);
   }
+  if (!storm.empty()) {
+    std::cout << "\nReconnect storm: N subscribers drop at once, K updates "
+                 "are published, N resume at once (at most 128 handshaking):"
+                 "\n\n";
+    bench::print_table(std::cout, storm);
+  }
   if (!http.empty()) {
     std::cout << "\nPublishing over HTTP (POST), one request in flight per "
                  "connection, no subscribers:\n\n";
@@ -150,5 +169,8 @@ int main(int argc, char** argv) {
   }
   print_logs(runs.logs());
   std::cout << "load average after the runs: " << load_average() << '\n';
-  return any_failed(fanout) || any_failed(memory) || any_failed(http) ? 1 : 0;
+  return any_failed(fanout) || any_failed(memory) || any_failed(http)
+             || any_failed(storm)
+           ? 1
+           : 0;
 }

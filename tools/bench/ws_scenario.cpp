@@ -217,6 +217,104 @@ fanout_result run_fanout(const node_address& node, const fanout_params& what,
   return res;
 }
 
+storm_result run_storm(const node_address& node, const storm_params& what,
+                       const run_limits& limits) {
+  storm_result res;
+  res.what = what;
+  boost::asio::ip::tcp::endpoint ep;
+  if (!to_endpoint(node, &ep, &res.error))
+    return res;
+  io_pool pool{limits.threads};
+  progress prog;
+  // As fast as the window allows: the updates only need to be there.
+  auto pub = std::make_shared<ws_publisher>(
+    pool.context(), ep, prog,
+    publish_plan{what.channel, 1e9, what.behind, limits.timeout, what.payload,
+                 what.window});
+  std::vector<std::shared_ptr<ws_subscriber>> first;
+  std::vector<std::shared_ptr<ws_subscriber>> resumed;
+  stage_failure failed;
+  const auto n = what.subscribers;
+
+  pub->start();
+  bool ok = await(prog, phase::ready, 1, time_limit{limits.timeout},
+                  "connecting the publisher", &failed)
+            && open_subscribers(pool, ep, prog, what.channel, n, 1,
+                                time_limit{limits.timeout}, &first, &failed);
+  uint64_t since = 0;
+  if (ok) {
+    since = first.front()->summary().head; // all saw the same quiet head
+    auto t0 = clock_type::now();
+    for (auto& s : first)
+      s->close();
+    ok = await(prog, phase::closed, n, time_limit{limits.timeout},
+               "dropping", &failed);
+    res.drop_seconds = seconds_since(t0);
+  }
+  if (ok) {
+    pub->begin();
+    ok = await(prog, phase::finished, 1, time_limit{limits.timeout * 2},
+               "publishing", &failed);
+  }
+  clock_type::time_point storm_start{};
+  if (ok) {
+    storm_start = clock_type::now();
+    auto last = pub->last_seq();
+    // open_subscribers keeps at most connect_window handshakes at once, so
+    // the storm is as fast as clients that reconnect with a bounded backlog.
+    for (size_t i = 0; i < n && ok; ++i) {
+      if (i >= connect_window)
+        ok = await(prog, phase::ready, 1 + n + i + 1 - connect_window,
+                   time_limit{limits.timeout}, "resubscribing", &failed);
+      if (!ok)
+        break;
+      resumed.push_back(std::make_shared<ws_subscriber>(
+        pool.context(), ep, prog, what.channel, since));
+      resumed.back()->start();
+      resumed.back()->expect(last);
+    }
+    ok = ok
+         && await(prog, phase::finished, 1 + n, time_limit{limits.timeout},
+                  "catching up", &failed);
+  }
+  client_list all(resumed.begin(), resumed.end());
+  all.push_back(pub);
+  for (auto& s : first)
+    all.push_back(s); // closed already: close() is a no-op then
+  auto unclosed = close_all(pool, prog, all);
+
+  if (!ok) {
+    auto err = pub->error().empty() ? first_error(resumed.empty() ? first : resumed)
+                                    : "publisher: " + pub->error();
+    res.error = failed.describe(err);
+    return res;
+  }
+  const auto& ps = pub->summary();
+  auto last_at = storm_start;
+  for (size_t i = 0; i < resumed.size(); ++i) {
+    const auto& ss = resumed[i]->summary();
+    if (ss.out_of_order != 0 || ss.updates != ps.acked
+        || ss.last_seq != since + ps.acked) {
+      res.error = "resumed subscriber " + std::to_string(i + 1) + " got "
+                  + std::to_string(ss.updates) + " updates for "
+                  + std::to_string(ps.acked) + " missing"
+                  + (ss.out_of_order ? ", first out of order: " + ss.first_disorder
+                                     : std::string{});
+      return res;
+    }
+    res.delivered += ss.updates;
+    last_at = std::max(last_at, ss.last_at);
+  }
+  res.catchup_seconds = std::chrono::duration<double>(last_at - storm_start).count();
+  if (ps.rejected > 0)
+    res.error = std::to_string(ps.rejected) + " publishes refused, first: "
+                + ps.first_rejection;
+  else if (unclosed > 0)
+    res.error = std::to_string(unclosed) + " connections did not close within "
+                + fmt("%.0f", close_timeout) + " s";
+  return res;
+}
+
 memory_result run_memory(const node_process& node, size_t connections,
                          const std::string& channel, const run_limits& limits) {
   memory_result res;

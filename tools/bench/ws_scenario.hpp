@@ -61,6 +61,29 @@ struct memory_result {
 memory_result run_memory(const node_process& node, size_t connections,
                          const std::string& channel, const run_limits& limits);
 
+struct storm_params {
+  size_t subscribers;
+  std::string channel;
+  uint64_t behind;  // updates published while they are away
+  size_t payload;   // bytes of update data
+  size_t window;    // publishes awaiting their ack, at most
+};
+
+struct storm_result {
+  storm_params what;
+  std::string error;          // empty when every check passed
+  double drop_seconds = 0;    // closing all N until their read loops ended
+  double catchup_seconds = 0; // first reconnect to the last missing update
+  uint64_t delivered = 0;     // updates received while resuming, summed
+};
+
+// A reconnect storm: N subscribers connect, drop at once, `behind` updates
+// are published meanwhile, and N resume at once from the seq they had. An
+// error unless every one is `recovered` and gets exactly the missing
+// updates, once each and in order.
+storm_result run_storm(const node_address& node, const storm_params& what,
+                       const run_limits& limits);
+
 struct http_result {
   size_t clients = 0;
   std::string error;

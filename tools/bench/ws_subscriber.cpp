@@ -7,8 +7,9 @@ namespace tidewire::bench {
 
 ws_subscriber::ws_subscriber(boost::asio::io_context& ioc,
                              boost::asio::ip::tcp::endpoint node,
-                             progress& prog, std::string channel)
-  : ws_client(ioc, node, prog), channel_(std::move(channel)) {
+                             progress& prog, std::string channel,
+                             std::optional<uint64_t> since)
+  : ws_client(ioc, node, prog), channel_(std::move(channel)), since_(since) {
 }
 
 void ws_subscriber::expect(uint64_t last_seq) {
@@ -22,8 +23,10 @@ void ws_subscriber::expect(uint64_t last_seq) {
 }
 
 void ws_subscriber::on_open() {
-  send(nlohmann::json{{"type", "subscribe"}, {"channel", channel_}, {"id", 1}}
-         .dump());
+  nlohmann::json msg{{"type", "subscribe"}, {"channel", channel_}, {"id", 1}};
+  if (since_)
+    msg["since"] = *since_;
+  send(msg.dump());
 }
 
 void ws_subscriber::on_message(const nlohmann::json& msg,
@@ -35,7 +38,10 @@ void ws_subscriber::on_message(const nlohmann::json& msg,
     if (subscribed_)
       return fail("a second `subscribed`");
     subscribed_ = true;
-    s_.head = s_.last_seq = msg.at("seq").get<uint64_t>();
+    if (since_ && !msg.value("recovered", false))
+      return fail("resuming after seq " + std::to_string(*since_)
+                  + " was not recovered");
+    s_.head = s_.last_seq = since_ ? *since_ : msg.at("seq").get<uint64_t>();
     progress_.reach(phase::ready);
   } else if (type == "error") {
     fail("error " + msg.at("code").get<std::string>() + ": "

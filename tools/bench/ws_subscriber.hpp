@@ -3,6 +3,7 @@
 #include <atomic>
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <string>
 
 #include "latency_histogram.hpp"
@@ -12,7 +13,7 @@ namespace tidewire::bench {
 
 // What one subscriber saw. Read once the io threads have stopped.
 struct subscriber_summary {
-  uint64_t head = 0;           // the channel's seq in `subscribed`
+  uint64_t head = 0;           // the channel's seq in `subscribed`, or `since`
   uint64_t updates = 0;        // updates received
   uint64_t messages = 0;       // WebSocket messages holding them
   uint64_t last_seq = 0;       // seq of the last one
@@ -28,9 +29,12 @@ struct subscriber_summary {
 // clock nanoseconds: the same clock on the same machine).
 class ws_subscriber : public ws_client {
 public:
+  // With `since`, it resumes: `subscribed` must say `recovered: true`, and
+  // the updates after `since` must follow, each once and in order.
   ws_subscriber(boost::asio::io_context& ioc,
                 boost::asio::ip::tcp::endpoint node, progress& prog,
-                std::string channel);
+                std::string channel,
+                std::optional<uint64_t> since = std::nullopt);
 
   // Reaches `finished` once the update with seq `last_seq` has arrived
   // (now, if it already has). Any thread; call at most once.
@@ -47,6 +51,7 @@ private:
   void check_finished();
 
   const std::string channel_;
+  const std::optional<uint64_t> since_;
   subscriber_summary s_;
   bool subscribed_ = false;
   bool finished_ = false;

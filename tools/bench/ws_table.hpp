@@ -12,5 +12,6 @@ namespace tidewire::bench {
 void print_table(std::ostream& out, const std::vector<fanout_result>& rows);
 void print_table(std::ostream& out, const std::vector<memory_result>& rows);
 void print_table(std::ostream& out, const std::vector<http_result>& rows);
+void print_table(std::ostream& out, const std::vector<storm_result>& rows);
 
 } // namespace tidewire::bench
