@@ -132,8 +132,12 @@ test('a node with a certificate from another CA is refused, logged and never a m
   const refused = new RegExp(`cannot join 127\\.0\\.0\\.1:${intruder.clusterPort}: the connection closed during the handshake: TLS refused`);
   await waitForLog(a, refused);
   await waitForLog(b, refused);
+  // ... and say why, from the TLS layer.
+  for (const node of [a, b]) {
+    await waitForLog(node, new RegExp(`TLS with 127\\.0\\.0\\.1:${intruder.clusterPort} \\(dialling\\) failed: .*certificate verify failed`));
+  }
   // Failed handshakes must not cut the healthy link (caf::openssl's error
-  // queue bug, see tools/node/ssl_error_queue.cpp): a and b stay up while
+  // queue bug, see tools/node/tls_hooks.cpp): a and b stay up while
   // they keep redialling c (backoff up to 2 s). An absence is observed over
   // a window; without the workaround the link flapped within it.
   await new Promise((r) => setTimeout(r, 5000));
@@ -163,6 +167,8 @@ test('a node with a certificate from another CA that dials is refused by the acc
     await waitForLog(intruder, new RegExp(`cannot join 127\\.0\\.0\\.1:${node.clusterPort}: the connection closed during the handshake: TLS refused`));
   }
   for (const node of [b, c]) {
+    // The accepting side logs the refused handshake too.
+    await waitForLog(node, /TLS with 127\.0\.0\.1:\d+ \(accepting\) failed: /);
     const view = await clusterView(node);
     assert.deepEqual(view.members.map((m) => [m.name, m.state]),
       [[`127.0.0.1:${intruder.clusterPort}`, 'down'], ['b', 'up'], ['c', 'up']]);
@@ -196,7 +202,9 @@ test('the cluster port sends BASP only to a client with a cluster certificate', 
   const other = await makeCerts(`${cluster.dir}/other`, ['x']);
   // Without a certificate and with one from another CA: nothing, closed.
   assert.equal(await tlsProbe(a.clusterPort), 0);
+  await waitForLog(a, /\(accepting\) failed: .*peer did not return a certificate/);
   assert.equal(await tlsProbe(a.clusterPort, { cert: other.cert('x'), key: other.key('x') }), 0);
+  await waitForLog(a, /\(accepting\) failed: .*certificate verify failed \(unable to get local issuer certificate\)/);
   // With the cluster CA's certificate the BASP server handshake arrives
   // (the control: the probe does see an open port).
   const ok = await tlsProbe(a.clusterPort, { cert: cluster.certs.cert('b'), key: cluster.certs.key('b') });
@@ -226,6 +234,7 @@ test('a raw BASP header with a 4 GB payload length leaves memory flat and the no
   t.diagnostic(`RSS ${before} kB before, ${after} kB after 20 headers`);
   assert.ok(after - before < 20 * 1024, `RSS grew from ${before} kB to ${after} kB`);
   assert.equal((await fetch(`${a.url}/healthz`)).status, 200);
+  await waitForLog(a, /\(accepting\) failed: .*wrong version number/);
   const view = await clusterView(a);
   assert.equal(view.quorum, true);
   assert.doesNotMatch(a.stderr, /is down/);
