@@ -116,6 +116,9 @@ void failed(membership_actor* self, size_t i, const std::string& reason) {
 
 void mark_up(membership_actor* self, size_t i, const hello& peer) {
   auto& st = self->state;
+  // A dialer whose first hello timed out says it again: nothing changed.
+  if (st.members.is_up_with(i, peer.node))
+    return;
   self->monitor(peer.node);
   st.members.up(i, peer);
   log(peer.name + " (" + st.members.seed(i).to_string() + ") is up; "

@@ -55,6 +55,11 @@ public:
     return slots_[i].up;
   }
 
+  // Seed `i` is up behind this very node actor (a repeated hello).
+  bool is_up_with(size_t i, const caf::actor& node) const {
+    return slots_[i].up && slots_[i].node == node;
+  }
+
   // The slot of the seed whose address is `addr` (as the seed gives it).
   std::optional<size_t> slot_of(const std::string& addr) const;
 

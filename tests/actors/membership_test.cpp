@@ -300,6 +300,10 @@ CAF_TEST(seeds with smaller addresses are not dialled but let in) {
   CAF_CHECK_EQUAL(*answer, "c");
   CAF_CHECK_EQUAL(state_of(last(), "a"), "up");
   CAF_CHECK(last().quorum);
+  // The same hello again (its first answer was late): no new view.
+  auto seen = views->size();
+  CAF_CHECK(hello_from(m, "a", 7101, a_node));
+  CAF_CHECK_EQUAL(views->size(), seen);
   // Not configured here: refused.
   auto stranger = hello_from(m, "x", 7999, sys.spawn(fake_peer, "x", 7999, false));
   CAF_REQUIRE(!stranger);
