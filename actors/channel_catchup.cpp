@@ -149,7 +149,7 @@ void continue_catchup(channel_actor* self, caf::actor_addr addr,
         std::vector<frame> out;
         out.reserve(records.size());
         for (auto& rec : records)
-          out.push_back(frames::update(st.params.name, rec));
+          out.push_back(st.encoded_from_store(rec));
         // What does not fit the session's room is read again next time.
         out.resize(fitting(out, sub.budget));
         sub.next = records.front().seq + out.size();

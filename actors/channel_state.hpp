@@ -57,6 +57,11 @@ struct channel_state {
   bool flush_queued = false; // memory only: a flush_atom is in the mailbox
   frame snapshot_frame;
   uint64_t snapshot_seq = 0;
+  // Updates read from the store for catch-ups, encoded once: subscribers
+  // resuming from the same place share the frames. Seqs never change
+  // meaning within a channel actor's life, so entries stay valid; the
+  // oldest go first past the bound.
+  std::map<uint64_t, frame> store_frames;
 
   bool persistent() const {
     return static_cast<bool>(params.store_writer);
@@ -71,6 +76,16 @@ struct channel_state {
     if (persistent())
       return meta.first;
     return ring->empty() ? meta.head + 1 : ring->first_seq();
+  }
+
+  frame encoded_from_store(const record& rec) {
+    if (auto it = store_frames.find(rec.seq); it != store_frames.end())
+      return it->second;
+    auto f = frames::update(params.name, rec);
+    store_frames.emplace(rec.seq, f);
+    while (store_frames.size() > 2 * params.limits.read_chunk)
+      store_frames.erase(store_frames.begin());
+    return f;
   }
 
   frame snapshot() {
