@@ -17,6 +17,7 @@
 #include "actors/frames.hpp"
 #include "actors/messages.hpp"
 #include "actors/outbound_queue.hpp"
+#include "actors/rights.hpp"
 
 namespace tidewire {
 
@@ -49,6 +50,7 @@ struct session_state {
   static inline const char* name = "tidewire.session";
 
   session_limits limits;
+  session_identity identity;
   std::shared_ptr<client_link> link;
   caf::actor directory;
   std::map<std::string, subscription> subs;
@@ -223,6 +225,8 @@ void reply_error(session_actor* self, const caf::error& err,
 
 void subscribe(session_actor* self, subscribe_request req) {
   auto& st = self->state;
+  if (!auth::may_subscribe(st.identity.claims, req.channel))
+    return enqueue(self, forbidden_frame(req.channel, "subscribe", req.id_json));
   if (st.subs.count(req.channel) == 0
       && st.subs.size() >= st.limits.max_subscriptions) {
     reply_error(self,
@@ -307,6 +311,8 @@ void send_publish(session_actor* self, const caf::actor& channel,
 
 void publish(session_actor* self, publish_request req) {
   auto& st = self->state;
+  if (!auth::may_publish(st.identity.claims, req.channel))
+    return enqueue(self, forbidden_frame(req.channel, "publish", req.id_json));
   if (st.publishes_in_flight >= st.limits.max_publishes_in_flight) {
     reply_error(self,
                 make_error(errc::rate_limited,
@@ -356,7 +362,8 @@ caf::behavior session_behavior(session_actor* self, session_limits limits,
   st.limits = limits;
   st.link = std::move(link);
   st.directory = std::move(directory);
-  enqueue(self, frames::welcome(identity.node, identity.session, limits));
+  st.identity = std::move(identity);
+  enqueue(self, frames::welcome(st.identity.node, st.identity.session, limits));
   self->set_down_handler([self](const caf::down_msg& dm) {
     auto& subs = self->state.subs;
     for (auto it = subs.begin(); it != subs.end();) {
@@ -431,6 +438,14 @@ caf::behavior session_behavior(session_actor* self, session_limits limits,
         }
     },
     [self](closed_atom) { close_session(self, 0, {}); },
+    [self](auth_atom, auth::claims& claims) {
+      // Subscriptions made under the old claims stay: a refresh narrows
+      // what comes next, it does not reach back.
+      auto& st = self->state;
+      st.identity.claims = std::move(claims);
+      enqueue(self, frames::welcome(st.identity.node, st.identity.session,
+                                    st.limits));
+    },
   };
 }
 

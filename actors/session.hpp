@@ -8,12 +8,16 @@
 
 #include "actors/client_link.hpp"
 #include "actors/config.hpp"
+#include "auth/claims.hpp"
 
 namespace tidewire {
 
 struct session_identity {
   std::string node;    // the node's name, sent in `welcome`
   std::string session; // unique per connection, sent in `welcome`
+  // What the connection may subscribe and publish to (anonymous: all).
+  // Replaced by (auth_atom, claims), see actors/rights.hpp.
+  auth::claims claims;
 };
 
 // Spawns the actor of one client connection. It sends `welcome` through
@@ -26,6 +30,7 @@ struct session_identity {
 //   (written_atom, uint64_t total)
 //                          the link has written `total` bytes of frames; it
 //                          says so only when asked (client_link::notify_written)
+//   (auth_atom, claims)    a verified token: new rights, `welcome` again
 //   (catchup_atom, uint64_t sub_id)
 //                          a channel has the next catch-up chunk ready; the
 //                          session answers (catchup_atom, sub_id, budget)

@@ -1,5 +1,6 @@
 #include "net/http_api.hpp"
 
+#include <cctype>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -74,15 +75,17 @@ void publish(caf::actor_system& sys, const caf::actor& directory,
 }
 
 void list(caf::actor_system& sys, const caf::actor& directory,
-          std::function<void(api_response)> done) {
+          auth::claims claims, std::function<void(api_response)> done) {
   api::list_channels(
     sys, directory,
-    [done = std::move(done)](caf::expected<std::vector<channel_info>> infos) {
+    [done = std::move(done),
+     claims = std::move(claims)](caf::expected<std::vector<channel_info>> infos) {
       if (!infos)
         return done(from_error(infos.error()));
       auto channels = json::array();
       for (const auto& c : *infos)
-        channels.push_back(json{{"name", c.name},
+        if (auth::may_subscribe(claims, c.name))
+          channels.push_back(json{{"name", c.name},
                                 {"kind", c.kind},
                                 {"epoch", c.epoch},
                                 {"head", c.head},
@@ -159,6 +162,21 @@ std::vector<std::string_view> segments(std::string_view path) {
 
 } // namespace
 
+bool is_json_media_type(std::string_view content_type) {
+  auto type = content_type.substr(0, content_type.find(';'));
+  while (!type.empty() && (type.back() == ' ' || type.back() == '\t'))
+    type.remove_suffix(1);
+  while (!type.empty() && (type.front() == ' ' || type.front() == '\t'))
+    type.remove_prefix(1);
+  constexpr std::string_view json_type = "application/json";
+  if (type.size() != json_type.size())
+    return false;
+  for (size_t i = 0; i < type.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(type[i])) != json_type[i])
+      return false;
+  return true;
+}
+
 unsigned http_status(std::string_view code) {
   if (code == "bad_request" || code == "invalid_channel"
       || code == "unknown_type")
@@ -174,6 +192,8 @@ unsigned http_status(std::string_view code) {
     return 405;
   if (code == "too_large")
     return 413;
+  if (code == "unsupported_media_type")
+    return 415;
   if (code == "rate_limited")
     return 429;
   if (code == "unavailable")
@@ -202,7 +222,7 @@ void handle_api(caf::actor_system& sys, const caf::actor& directory,
   if (path.empty() || path == "/") {
     if (req.method != "GET")
       return done(method_not_allowed("GET"));
-    return list(sys, directory, std::move(done));
+    return list(sys, directory, std::move(req.claims), std::move(done));
   }
   if (path.front() != '/')
     return done(error_response(404, "not_found", "no such API path"));
@@ -222,11 +242,24 @@ void handle_api(caf::actor_system& sys, const caf::actor& directory,
   if (segs[1] == "messages") {
     if (req.method != "POST")
       return done(method_not_allowed("POST"));
+    if (!auth::may_publish(req.claims, *name))
+      return done(error_response("forbidden", "the token does not allow "
+                                              "publishing to " + *name));
+    // A browser sends text/plain and form bodies cross-origin without a
+    // preflight; insisting on JSON makes every cross-site publish preflighted
+    // (and so subject to the Origin check).
+    if (!is_json_media_type(req.content_type))
+      return done(error_response(415, "unsupported_media_type",
+                                 "publish bodies must be sent with "
+                                 "Content-Type: application/json"));
     return publish(sys, directory, limits, std::move(*name),
                    std::move(req.body), std::move(done));
   }
   if (req.method != "GET")
     return done(method_not_allowed("GET"));
+  if (!auth::may_subscribe(req.claims, *name))
+    return done(error_response("forbidden", "the token does not allow "
+                                            "reading " + *name));
   if (segs[1] == "history")
     return history(sys, directory, std::move(*name), req.query,
                    std::move(done));

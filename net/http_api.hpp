@@ -8,6 +8,8 @@
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
 
+#include "auth/claims.hpp"
+
 // The REST API of protocol v1 ("HTTP API"), independent of Beast: the HTTP
 // session hands over method, path, query and body, and writes the answer it
 // gets back. Calls into the actors through tidewire::api.
@@ -23,6 +25,10 @@ struct api_request {
   std::string path;   // undecoded path, starts with /api/
   std::string query;  // undecoded query, without '?'
   std::string body;
+  std::string content_type; // the Content-Type header, "" when absent
+  // The caller's verified rights (anonymous: all). net/ answers 401 itself
+  // when a token is required and missing; here a missing right is 403.
+  auth::claims claims;
 };
 
 struct api_response {
@@ -45,6 +51,9 @@ inline constexpr uint32_t max_history_limit = 1000;
 void handle_api(caf::actor_system& sys, const caf::actor& directory,
                 const api_limits& limits, api_request req,
                 std::function<void(api_response)> done);
+
+// True for `application/json`, with or without parameters (charset=...).
+bool is_json_media_type(std::string_view content_type);
 
 // The one mapping of protocol error codes to HTTP statuses.
 unsigned http_status(std::string_view error_code);

@@ -15,6 +15,7 @@
 #include "net/fail.hpp"
 #include "net/handshake.hpp"
 #include "net/http_api.hpp"
+#include "net/http_rules.hpp"
 #include "net/server_state.hpp"
 #include "net/static_files.hpp"
 #include "net/url.hpp"
@@ -46,8 +47,11 @@ std::string error_body(std::string_view code, std::string_view message) {
 
 http_session::http_session(asio::ip::tcp::socket&& socket,
                            std::shared_ptr<server_state> state,
-                           uint64_t conn_id)
-  : stream_(std::move(socket)), state_(std::move(state)), id_(conn_id) {
+                           uint64_t conn_id, std::shared_ptr<void> slot)
+  : stream_(std::move(socket)),
+    state_(std::move(state)),
+    id_(conn_id),
+    slot_(std::move(slot)) {
   state_->stats.http_connections_open.fetch_add(1, std::memory_order_relaxed);
 }
 
@@ -93,16 +97,54 @@ void http_session::on_read(boost::system::error_code ec, std::size_t) {
                      false, 11);
   }
   bump(state_->stats.http_requests_total);
-  handle(parser_->get());
+  auto& req = parser_->get();
+  std::vector<std::string_view> transfer_encodings;
+  for (auto& field : req)
+    if (field.name() == http::field::transfer_encoding)
+      transfer_encodings.push_back(sv(field.value()));
+  if (auto why = framing_error(transfer_encodings,
+                               req.count(http::field::content_length) > 0)) {
+    // Whatever follows in the buffer may be a smuggled request: answer and
+    // close without reading on.
+    bump(state_->stats.http_refused_total);
+    return send_json(400, error_body("bad_request", *why), false,
+                     req.version());
+  }
+  handle(req);
+}
+
+void http_session::refuse(unsigned status, std::string_view code,
+                          std::string_view message, unsigned version) {
+  bump(state_->stats.http_refused_total);
+  send_json(status, error_body(code, message), false, version);
 }
 
 void http_session::handle(request& req) {
   auto [path, query] = split(sv(req.target()));
   auto version = req.version();
   auto keep_alive = req.keep_alive();
-  if (websocket::is_upgrade(req))
-    return upgrade(req, path);
-  if (path.substr(0, 5) == "/api/")
+  cors_origin_.clear();
+  bool is_api = path.substr(0, 5) == "/api/";
+  bool is_ws = websocket::is_upgrade(req);
+  if (is_api || is_ws) {
+    // A page on another site may open a WebSocket or call the API from a
+    // visitor's browser; its Origin header says so. Only the node's own
+    // origin and --allowed-origins pass.
+    std::optional<std::string_view> origin;
+    if (auto it = req.find(http::field::origin); it != req.end())
+      origin = sv(it->value());
+    if (!origin_allowed(origin, sv(req[http::field::host]), false,
+                        state_->cfg.allowed_origins))
+      return refuse(403, "forbidden",
+                    "Origin " + std::string{origin.value_or("")}
+                      + " is not allowed (see --allowed-origins)",
+                    version);
+    if (origin && is_api)
+      cors_origin_ = std::string{*origin};
+  }
+  if (is_ws)
+    return upgrade(req, path, query);
+  if (is_api)
     return serve_api(req, path, query);
   bool get = req.method() == http::verb::get;
   if (path == "/healthz" || path == "/livez") {
@@ -135,7 +177,8 @@ void http_session::handle(request& req) {
   serve_file(req, path);
 }
 
-void http_session::upgrade(request& req, std::string_view path) {
+void http_session::upgrade(request& req, std::string_view path,
+                           std::string_view query) {
   auto version = req.version();
   if (path != "/ws")
     return send_json(404, error_body("not_found", "WebSocket endpoint is /ws"),
@@ -151,13 +194,36 @@ void http_session::upgrade(request& req, std::string_view path) {
                                 "unsupported WebSocket subprotocol; this node "
                                 "speaks tidewire.v1.json"),
                      false, version);
+  // With --auth=jwt a token may come with the handshake; a bad one is refused
+  // here, a missing one leaves the connection able to send only `auth`.
+  std::optional<auth::claims> claims = auth::claims{};
+  if (state_->cfg.verifier) {
+    std::optional<std::string> token;
+    if (auto bearer = bearer_token(sv(req[http::field::authorization])))
+      token = std::string{*bearer};
+    else if (auto params = parse_query(query)) {
+      if (auto it = params->find("token"); it != params->end())
+        token = it->second;
+    }
+    claims.reset();
+    if (token) {
+      auto v = state_->cfg.verifier->verify(*token, auth::unix_now());
+      if (!v.ok) {
+        bump(state_->stats.auth_failures_total);
+        return refuse(401, "unauthorized", v.error, version);
+      }
+      claims = std::move(v.ok);
+    }
+  }
   upgraded_ = true;
   state_->stats.http_connections_open.fetch_sub(1, std::memory_order_relaxed);
   // The WebSocket stream sets its own timeouts; bytes a client sent before
   // the 101 answer (which it must not) are dropped with buffer_.
   stream_.expires_never();
-  std::make_shared<websocket_session>(stream_.release_socket(), state_, id_)
-    ->run(parser_->release(), std::move(*subprotocol));
+  auto ws = std::make_shared<websocket_session>(stream_.release_socket(),
+                                                state_, id_);
+  ws->hold(std::move(slot_));
+  ws->run(parser_->release(), std::move(*subprotocol), std::move(claims));
 }
 
 // Ready means able to take publishes: without a majority of the cluster this
@@ -183,17 +249,41 @@ void http_session::serve_api(request& req, std::string_view path,
   auto version = req.version();
   auto keep_alive = req.keep_alive();
   if (req.method() == http::verb::options) {
-    // CORS preflight.
+    // CORS preflight: granted to the allowed origin that asks, never to all.
     http::response<http::empty_body> res{http::status::no_content, version};
     res.set(http::field::server, "tidewire");
-    res.set(http::field::access_control_allow_origin, "*");
-    res.set(http::field::access_control_allow_methods, "GET, POST, OPTIONS");
-    res.set(http::field::access_control_allow_headers, "Content-Type");
+    if (!cors_origin_.empty()) {
+      res.set(http::field::access_control_allow_origin, cors_origin_);
+      res.set(http::field::vary, "Origin");
+      res.set(http::field::access_control_allow_methods, "GET, POST, OPTIONS");
+      res.set(http::field::access_control_allow_headers,
+              "Content-Type, Authorization");
+      res.set(http::field::access_control_max_age, "600");
+    }
     res.keep_alive(keep_alive);
     return send(std::move(res));
   }
   api_request api_req{std::string{sv(req.method_string())}, std::string{path},
-                      std::string{query}, std::move(req.body())};
+                      std::string{query}, std::move(req.body()),
+                      std::string{sv(req[http::field::content_type])}};
+  if (state_->cfg.verifier) {
+    auto token = bearer_token(sv(req[http::field::authorization]));
+    if (!token) {
+      bump(state_->stats.auth_failures_total);
+      return send_json(401,
+                       error_body("unauthorized",
+                                  "this node needs an Authorization: Bearer "
+                                  "token"),
+                       keep_alive, version);
+    }
+    auto v = state_->cfg.verifier->verify(*token, auth::unix_now());
+    if (!v.ok) {
+      bump(state_->stats.auth_failures_total);
+      return send_json(401, error_body("unauthorized", v.error), keep_alive,
+                       version);
+    }
+    api_req.claims = std::move(*v.ok);
+  }
   api_limits limits{state_->cfg.max_frame};
   if (api_req.method == "POST" && path.ends_with("/messages"))
     bump(state_->stats.http_publishes_total);
@@ -308,7 +398,12 @@ void http_session::send_json(unsigned status, std::string body,
                                         version};
   res.set(http::field::server, "tidewire");
   res.set(http::field::content_type, "application/json");
-  res.set(http::field::access_control_allow_origin, "*");
+  if (!cors_origin_.empty()) {
+    res.set(http::field::access_control_allow_origin, cors_origin_);
+    res.set(http::field::vary, "Origin");
+  }
+  if (status == 401)
+    res.set(http::field::www_authenticate, "Bearer");
   if (!allow.empty())
     res.set(http::field::allow, bsv(allow));
   res.keep_alive(keep_alive);

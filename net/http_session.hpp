@@ -24,8 +24,11 @@ class http_session : public std::enable_shared_from_this<http_session> {
 public:
   using request = boost::beast::http::request<boost::beast::http::string_body>;
 
+  // `slot` is the connection's place in the listener's connection limits,
+  // held for the connection's life (handed on to a websocket_session).
   http_session(boost::asio::ip::tcp::socket&& socket,
-               std::shared_ptr<server_state> state, uint64_t conn_id);
+               std::shared_ptr<server_state> state, uint64_t conn_id,
+               std::shared_ptr<void> slot);
   ~http_session();
 
   void run();
@@ -34,8 +37,10 @@ private:
   void do_read();
   void on_read(boost::system::error_code ec, std::size_t bytes);
   void handle(request& req);
-  void upgrade(request& req, std::string_view path);
+  void upgrade(request& req, std::string_view path, std::string_view query);
   void serve_api(request& req, std::string_view path, std::string_view query);
+  void refuse(unsigned status, std::string_view code, std::string_view message,
+              unsigned version);
   void serve_metrics(bool keep_alive, unsigned version);
   void send_metrics(std::string actor_lines, bool keep_alive, unsigned version);
   void serve_readiness(bool keep_alive, unsigned version);
@@ -56,6 +61,9 @@ private:
     boost::beast::http::string_body>>
     parser_;
   std::shared_ptr<void> res_; // the response being written
+  // The Origin granted to the current request's CORS answer ("" for none).
+  std::string cors_origin_;
+  std::shared_ptr<void> slot_;
   bool upgraded_ = false;
 };
 

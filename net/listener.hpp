@@ -5,14 +5,25 @@
 #include <memory>
 #include <string>
 
+#include <unordered_map>
+
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 namespace tidewire::net {
 
 struct server_state;
 
 // Accepts TCP connections on host:port and hands each, on a strand of its
-// own, to an http_session. The acceptor lives on the listener's strand.
+// own, to an http_session. The acceptor and the connection counts live on
+// the listener's strand.
+//
+// Connection limits are enforced here, before any byte is read: past
+// max_connections a new connection gets `503`, past max_connections_per_ip
+// `429`, and is closed. Each admitted connection holds a slot (a shared_ptr
+// the http_session, then the websocket_session, keeps); the slot's release
+// is posted back to this strand. When accept fails for lack of descriptors
+// or memory the loop waits before the next try instead of spinning.
 class listener : public std::enable_shared_from_this<listener> {
 public:
   explicit listener(std::shared_ptr<server_state> state);
@@ -41,9 +52,15 @@ private:
   void do_accept();
   void on_accept(boost::system::error_code ec,
                  boost::asio::ip::tcp::socket socket);
+  std::shared_ptr<void> take_slot(const boost::asio::ip::address& ip);
+  void release(const boost::asio::ip::address& ip);
 
   std::shared_ptr<server_state> state_;
   boost::asio::ip::tcp::acceptor acceptor_;
+  boost::asio::steady_timer backoff_;
+  std::chrono::milliseconds backoff_delay_{0};
+  size_t open_ = 0;
+  std::unordered_map<std::string, size_t> per_ip_;
 };
 
 } // namespace tidewire::net

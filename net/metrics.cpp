@@ -85,6 +85,17 @@ std::string metrics::render() const {
        "Client messages rejected by validation.", ws_protocol_errors_total);
   emit(out, "tidewire_http_rate_limited_total", "counter",
        "HTTP requests answered 429 (rate_limited).", http_rate_limited_total);
+  emit(out, "tidewire_http_refused_total", "counter",
+       "HTTP requests refused for their framing or Origin.",
+       http_refused_total);
+  emit(out, "tidewire_auth_failures_total", "counter",
+       "Requests and WebSocket messages whose token was missing or refused.",
+       auth_failures_total);
+  emit(out, "tidewire_connections_refused_total", "counter",
+       "Connections refused by --max-connections or --max-connections-per-ip.",
+       connections_refused_total);
+  emit(out, "tidewire_ws_abuse_closes_total", "counter",
+       "WebSockets dropped for abuse (1008 or 1013).", ws_abuse_closes_total);
   return out;
 }
 

@@ -25,6 +25,12 @@ struct metrics {
   std::atomic<uint64_t> ws_protocol_errors_total{0};
   std::atomic<uint64_t> http_publishes_total{0};
   std::atomic<uint64_t> http_rate_limited_total{0}; // 429 answers
+  // Security: requests refused for framing or Origin, tokens refused,
+  // connections refused by a connection limit, WebSockets closed for abuse.
+  std::atomic<uint64_t> http_refused_total{0};
+  std::atomic<uint64_t> auth_failures_total{0};
+  std::atomic<uint64_t> connections_refused_total{0};
+  std::atomic<uint64_t> ws_abuse_closes_total{0};
 
   // Prometheus text exposition format 0.0.4.
   std::string render() const;

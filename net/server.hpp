@@ -5,12 +5,14 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <caf/actor.hpp>
 #include <caf/expected.hpp>
 #include <caf/fwd.hpp>
 
 #include "actors/config.hpp"
+#include "auth/verifier.hpp"
 
 // The HTTP + WebSocket front of a node. Beast and Asio stay behind the pimpl:
 // including this header costs nothing but CAF.
@@ -36,6 +38,21 @@ struct server_config {
   std::chrono::seconds idle_timeout{30}; // WebSocket idle, with keep-alive pings
   bool permessage_deflate = false;
   int io_threads = 2;
+  // Origins besides the node's own that may open a WebSocket or make a CORS
+  // request (scheme://host[:port], lower case); any other Origin gets 403.
+  std::vector<std::string> allowed_origins;
+  // --auth=jwt: the token verifier; null for --auth=none.
+  std::shared_ptr<const auth::verifier> verifier;
+  // A WebSocket without a valid token is closed with 1008 after this long.
+  std::chrono::seconds auth_timeout{10};
+  // `auth_expiring` is sent this long before the token's `exp` (or at once
+  // when less is left).
+  std::chrono::seconds auth_warning{30};
+  // Limits that hold under abuse (docs/security.md).
+  size_t max_connections = 10'000;       // open TCP connections per node
+  size_t max_connections_per_ip = 256;   // open TCP connections per client IP
+  uint32_t max_messages_per_s = 10'000; // WebSocket messages per connection, burst 2 s
+  std::chrono::seconds write_timeout{20}; // one write to a client, then close
 };
 
 // Owns the io_context, its threads, the listener and the registry of live

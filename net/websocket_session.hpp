@@ -3,10 +3,13 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <optional>
+#include <chrono>
 #include <string>
 #include <vector>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
@@ -16,6 +19,7 @@
 #include <caf/actor.hpp>
 
 #include "actors/client_link.hpp"
+#include "auth/claims.hpp"
 #include "net/request_parser.hpp"
 
 namespace tidewire::net {
@@ -46,9 +50,16 @@ public:
   ~websocket_session() override;
 
   // Completes the handshake for the upgrade request `req`, answering with
-  // `subprotocol` ("" for none). Must run on the socket's strand.
+  // `subprotocol` ("" for none). `claims` are the rights of a token verified
+  // at the handshake (anonymous ones with --auth=none); nullopt when auth is
+  // on and no token came yet: the client may then only send `auth`. Must run
+  // on the socket's strand.
   void run(boost::beast::http::request<boost::beast::http::string_body> req,
-           std::string subprotocol);
+           std::string subprotocol, std::optional<auth::claims> claims);
+
+  // Keeps `slot` (the connection's place in the connection limits) for the
+  // session's life.
+  void hold(std::shared_ptr<void> slot) { slot_ = std::move(slot); }
 
   void deliver(frame_batch frames) override;               // any thread
   void notify_written(uint64_t total) override;            // any thread
@@ -62,6 +73,10 @@ private:
   void do_read();
   void on_read(boost::system::error_code ec, std::size_t bytes);
   void handle_text(std::string_view text);
+  bool admit_message(); // the per-connection message rate limit
+  void handle_auth(const auth_request& msg);
+  void arm_auth_timer();
+  void on_peer_close();
   void protocol_error(const std::string& code, const std::string& message,
                       const std::string& id_json);
   void enqueue(frame_batch frames);
@@ -93,7 +108,18 @@ private:
   uint64_t stat_messages_ = 0;
   uint64_t stat_frames_ = 0;
   uint64_t stat_bytes_ = 0;
+  std::shared_ptr<void> slot_;
   uint32_t errors_ = 0;
+  // Authentication: the deadline for a first token, then the warning before
+  // and the close at the token's `exp`.
+  boost::asio::steady_timer auth_timer_;
+  std::optional<auth::claims> claims_; // nullopt: not authenticated yet
+  bool expiry_warned_ = false;
+  bool abuse_ = false; // closed for abuse: dropped after abuse_linger
+  // Message rate token bucket (--max-messages-per-s).
+  double tokens_ = 0;
+  std::chrono::steady_clock::time_point refilled_;
+  uint32_t rate_strikes_ = 0;
   bool accepted_ = false;
   bool writing_ = false;
   bool closing_ = false; // our close handshake started

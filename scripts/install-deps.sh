@@ -5,7 +5,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config
   libcaf-dev libboost-dev librocksdb-dev libmsgpack-cxx-dev nlohmann-json3-dev
-  libssl-dev openssl
+  libjwt-dev libssl-dev openssl
   chromium
 )
 command -v node >/dev/null 2>&1 || packages+=(nodejs)

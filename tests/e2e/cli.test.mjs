@@ -46,7 +46,7 @@ test('a taken port: non-zero exit with a readable message', async (t) => {
 test('an invalid listen address: non-zero exit with a readable message', async () => {
   const dir = tempDir();
   try {
-    const r = await runNode(['--host=256.1.2.3.4', '--port=0', `--data-dir=${dir}`, '--simulate=false']);
+    const r = await runNode(['--host=256.1.2.3.4', '--allow-anonymous', '--port=0', `--data-dir=${dir}`, '--simulate=false']);
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /cannot listen on 256\.1\.2\.3\.4/);
   } finally {

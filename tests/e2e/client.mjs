@@ -28,9 +28,9 @@ export class Client {
     ws.on('error', () => { /* surfaced by close or by the awaited call */ });
   }
 
-  static connect(url, { protocols, timeoutMs = TIMEOUT_MS } = {}) {
+  static connect(url, { protocols, headers, timeoutMs = TIMEOUT_MS, ...wsOptions } = {}) {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(url, protocols);
+      const ws = new WebSocket(url, protocols, { headers, ...wsOptions });
       const client = new Client(ws);
       const timer = setTimeout(() => { ws.terminate(); reject(new Error('connect timed out')); }, timeoutMs);
       ws.once('open', () => { clearTimeout(timer); resolve(client); });

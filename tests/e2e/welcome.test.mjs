@@ -137,5 +137,6 @@ test('the five demo channels are listed', async () => {
     assert.equal(typeof c.epoch, 'string');
     for (const k of ['head', 'first', 'subscribers', 'last_ts']) assert.equal(typeof c[k], 'number', k);
   }
-  assert.equal(r.headers.get('access-control-allow-origin'), '*');
+  // No Origin, no CORS grant (and never a wildcard one).
+  assert.equal(r.headers.get('access-control-allow-origin'), null);
 });

@@ -22,12 +22,18 @@ struct fixture {
   caf::actor_system sys{cfg};
   api_limits limits{64, 8};
 
+  // Requests carry a JSON content type and anonymous claims unless a test
+  // sets others.
+  std::string content_type = "application/json";
+  tidewire::auth::claims claims;
+
   api_response call(std::string method, std::string path,
                     std::string query = {}, std::string body = {}) {
     std::optional<api_response> out;
     handle_api(sys, caf::actor{}, limits,
                api_request{std::move(method), std::move(path),
-                           std::move(query), std::move(body)},
+                           std::move(query), std::move(body), content_type,
+                           claims},
                [&](api_response res) { out = std::move(res); });
     CAF_REQUIRE(out);
     return *out;
@@ -48,6 +54,7 @@ CAF_TEST(error codes map to HTTP statuses) {
   CAF_CHECK_EQUAL(http_status("unknown_channel"), 404u);
   CAF_CHECK_EQUAL(http_status("not_found"), 404u);
   CAF_CHECK_EQUAL(http_status("too_large"), 413u);
+  CAF_CHECK_EQUAL(http_status("unsupported_media_type"), 415u);
   CAF_CHECK_EQUAL(http_status("rate_limited"), 429u);
   CAF_CHECK_EQUAL(http_status("unavailable"), 503u);
   CAF_CHECK_EQUAL(http_status("internal"), 500u);
@@ -109,6 +116,35 @@ CAF_TEST(publish bodies are validated) {
   CAF_CHECK_EQUAL(code_of(res), "too_large");
   res = call("POST", "/api/v1/channels/alerts/messages", {},
              "[[[[[[[[[[1]]]]]]]]]]");
+  CAF_CHECK_EQUAL(res.status, 400u);
+}
+
+CAF_TEST(publish needs a JSON content type) {
+  for (auto type : {"", "text/plain", "application/x-www-form-urlencoded",
+                    "multipart/form-data; boundary=x", "application/jsonx"}) {
+    content_type = type;
+    auto res = call("POST", "/api/v1/channels/alerts/messages", {}, "{}");
+    CAF_CHECK_EQUAL(res.status, 415u);
+    CAF_CHECK_EQUAL(code_of(res), "unsupported_media_type");
+  }
+  CAF_CHECK(is_json_media_type("application/json"));
+  CAF_CHECK(is_json_media_type("Application/JSON; charset=utf-8"));
+  CAF_CHECK(!is_json_media_type("application/json-patch+json"));
+}
+
+CAF_TEST(claims without the right are 403 forbidden) {
+  claims = tidewire::auth::nobody();
+  claims.channels = {"trades.*"};
+  claims.publish = {"alerts"};
+  auto res = call("POST", "/api/v1/channels/trades.x/messages", {}, "{}");
+  CAF_CHECK_EQUAL(res.status, 403u);
+  CAF_CHECK_EQUAL(code_of(res), "forbidden");
+  res = call("GET", "/api/v1/channels/alerts/history");
+  CAF_CHECK_EQUAL(res.status, 403u);
+  res = call("GET", "/api/v1/channels/positions/state");
+  CAF_CHECK_EQUAL(res.status, 403u);
+  // A right is checked after the request is validated: bad input stays 400.
+  res = call("GET", "/api/v1/channels/a*b/state");
   CAF_CHECK_EQUAL(res.status, 400u);
 }
 

@@ -1,9 +1,11 @@
 #include "tools/node/node.hpp"
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
 #include <pthread.h>
+#include <sys/resource.h>
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
@@ -46,10 +48,42 @@ void stop_actor(caf::actor_system& sys, const caf::actor& actor) {
   self->receive([](const caf::down_msg&) {});
 }
 
+// Raises the soft descriptor limit to the hard one (a shell's default soft
+// limit of 1024 would cap the node at about a thousand clients) and returns
+// it.
+rlim_t raise_fd_limit() {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0)
+    return 1024;
+  if (lim.rlim_cur < lim.rlim_max) {
+    auto want = lim;
+    want.rlim_cur = lim.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &want) == 0)
+      lim = want;
+  }
+  return lim.rlim_cur;
+}
+
+// Connections may use the descriptors left after a reserve for the store's
+// files and the process itself, so the limit is met with a clear 503 before
+// accept() runs out of descriptors.
+size_t connection_cap(rlim_t fd_limit) {
+  auto reserve = std::min<rlim_t>(256, fd_limit / 4);
+  return fd_limit > reserve ? static_cast<size_t>(fd_limit - reserve) : 1;
+}
+
 } // namespace
 
-int run(const node_options& opts) {
+int run(const node_options& given) {
   auto signals = block_shutdown_signals();
+  auto opts = given;
+  auto cap = connection_cap(raise_fd_limit());
+  if (opts.server.max_connections > cap) {
+    std::cerr << "tidewire: --max-connections lowered from "
+              << opts.server.max_connections << " to " << cap
+              << " (the open file limit, less a reserve)\n";
+    opts.server.max_connections = cap;
+  }
 
   std::shared_ptr<storage::replay_store> store;
   if (opts.durability != storage::durability::none) {

@@ -13,6 +13,7 @@
 
 #include "actors/errors.hpp"
 #include "tools/node/cluster_tls.hpp"
+#include "net/http_rules.hpp"
 
 namespace tidewire::node {
 
@@ -180,6 +181,23 @@ caf::error load_config_file(const std::string& path, node_options& opts) {
   return {};
 }
 
+// Loopback: 127.0.0.0/8, ::1, localhost. Anything else may be reachable
+// from other machines.
+bool is_loopback(const std::string& host) {
+  if (host == "localhost" || host == "::1" || host == "[::1]")
+    return true;
+  if (host.rfind("127.", 0) != 0)
+    return false;
+  int dots = 0;
+  for (char c : host) {
+    if (c == '.')
+      ++dots;
+    else if (c < '0' || c > '9')
+      return false;
+  }
+  return dots == 3;
+}
+
 } // namespace
 
 const char* usage() {
@@ -231,6 +249,25 @@ const char* usage() {
   --cluster-key=FILE     its private key (PEM)
   --cluster-ca=FILE      the cluster CA certificate (PEM); peers must present
                          a certificate it signed
+  --auth=MODE            none | jwt (none; none needs a loopback --host
+                         or --allow-anonymous)
+  --jwt-secret-file=FILE HS256 secret (at least 32 bytes)
+  --jwt-public-key-file=FILE
+                         RS256 or ES256 PEM public key
+  --jwt-audience=AUD     required `aud` claim (none)
+  --jwt-issuer=ISS       required `iss` claim (none)
+  --auth-timeout-s=N     close a WebSocket without a valid token after (10)
+  --allow-anonymous      allow --auth=none on a non-loopback --host
+  --allowed-origins=LIST comma-separated origins (https://app.example) allowed
+                         besides the node's own to open WebSockets and make
+                         CORS requests (none)
+  --max-connections=N    open connections per node; 503 above (10000, at
+                         most the descriptor limit less a reserve)
+  --max-connections-per-ip=N
+                         open connections per client address; 429 above (256)
+  --max-messages-per-s=N client messages per WebSocket per second before
+                         rate_limited, then close 1008 (10000)
+  --write-timeout-s=N    close a client that does not take a write this long (20)
   --help                 this text
 )";
 }
@@ -343,6 +380,47 @@ caf::expected<node_options> parse_options(const std::vector<std::string>& args) 
        return parse_number<size_t>(f, v.substr(comma + 1), 0, 1'000'000,
                                    opts.scheduler.moderate_polls);
      }},
+    {"auth",
+     [&](auto& f, auto& v) -> caf::error {
+       if (v != "none" && v != "jwt")
+         return bad("--auth expects none or jwt, got '" + v + "'");
+       opts.auth = v;
+       return {};
+     }},
+    {"jwt-secret-file", text(opts.jwt.secret_file)},
+    {"jwt-public-key-file", text(opts.jwt.public_key_file)},
+    {"jwt-audience", text(opts.jwt.audience)},
+    {"jwt-issuer", text(opts.jwt.issuer)},
+    {"auth-timeout-s",
+     [&](auto& f, auto& v) { return parse_seconds(f, v, opts.server.auth_timeout); }},
+    {"allow-anonymous",
+     [&](auto& f, auto& v) { return parse_bool(f, v, opts.allow_anonymous); }},
+    {"allowed-origins",
+     [&](auto& f, auto& v) -> caf::error {
+       std::string error;
+       auto list = net::parse_allowed_origins(v, error);
+       if (!list)
+         return bad(error);
+       opts.server.allowed_origins = std::move(*list);
+       return {};
+     }},
+    {"max-connections",
+     [&](auto& f, auto& v) {
+       return parse_number<size_t>(f, v, 1, 10'000'000,
+                                   opts.server.max_connections);
+     }},
+    {"max-connections-per-ip",
+     [&](auto& f, auto& v) {
+       return parse_number<size_t>(f, v, 1, 10'000'000,
+                                   opts.server.max_connections_per_ip);
+     }},
+    {"max-messages-per-s",
+     [&](auto& f, auto& v) {
+       return parse_number<uint32_t>(f, v, 1, 10'000'000,
+                                     opts.server.max_messages_per_s);
+     }},
+    {"write-timeout-s",
+     [&](auto& f, auto& v) { return parse_seconds(f, v, opts.server.write_timeout); }},
     {"cluster-port",
      [&](auto& f, auto& v) {
        return parse_number<uint16_t>(f, v, 1, 65535,
@@ -380,7 +458,8 @@ caf::expected<node_options> parse_options(const std::vector<std::string>& args) 
     auto it = flags.find(name);
     if (it == flags.end())
       return bad("unknown flag --" + name + " (see --help)");
-    if (eq == std::string::npos && name == "simulate")
+    if (eq == std::string::npos
+        && (name == "simulate" || name == "allow-anonymous"))
       value = "true";
     if (auto err = it->second(name, value))
       return err;
@@ -398,6 +477,19 @@ caf::expected<node_options> parse_options(const std::vector<std::string>& args) 
   if (!config_path.empty())
     if (auto err = load_config_file(config_path, opts))
       return err;
+  if (opts.auth == "jwt") {
+    std::string error;
+    opts.server.verifier = auth::verifier::load(opts.jwt, error);
+    if (!opts.server.verifier)
+      return bad(error);
+  } else if (!opts.jwt.secret_file.empty() || !opts.jwt.public_key_file.empty()) {
+    return bad("--jwt-secret-file and --jwt-public-key-file need --auth=jwt");
+  } else if (!is_loopback(opts.server.host) && !opts.allow_anonymous) {
+    return bad("--host=" + opts.server.host
+               + " is reachable from other machines and --auth=none lets "
+                 "anyone there read and publish: use --auth=jwt, or "
+                 "--allow-anonymous to accept that");
+  }
   opts.server.node_name = node_name.empty()
                             ? "tidewire-" + std::to_string(opts.server.port)
                             : node_name;

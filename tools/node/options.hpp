@@ -47,6 +47,11 @@ struct node_options {
   source_settings sources;
   scheduler_settings scheduler;
   cluster_options cluster;
+  // --auth=jwt: the key files and checks; the verifier itself is loaded
+  // into server.verifier by parse_options.
+  std::string auth = "none";
+  auth::jwt_settings jwt;
+  bool allow_anonymous = false;
   bool help = false;
 };
 
