@@ -64,8 +64,9 @@ export async function runNode(args, { timeoutMs = 15000 } = {}) {
 
 // Starts a node on an ephemeral port and waits (bounded) for its ready line.
 // Options: simulate (false), args (extra flags), dataDir (reuse one),
-// readyTimeoutMs.
-export async function startNode({ simulate = false, args = [], dataDir, readyTimeoutMs = 20000 } = {}) {
+// readyTimeoutMs, prefix (a command the binary runs under, e.g.
+// ['prlimit', '--nofile=64:64']).
+export async function startNode({ simulate = false, args = [], dataDir, readyTimeoutMs = 20000, prefix = [] } = {}) {
   const ownDir = !dataDir;
   const dir = dataDir ?? mkdtempSync(path.join(tmpdir(), 'tidewire-e2e-'));
   const argv = [
@@ -76,7 +77,9 @@ export async function startNode({ simulate = false, args = [], dataDir, readyTim
     `--simulate=${simulate}`,
     ...args,
   ];
-  const child = spawn(binaryPath(), argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = prefix.length
+    ? spawn(prefix[0], [...prefix.slice(1), binaryPath(), ...argv], { stdio: ['ignore', 'pipe', 'pipe'] })
+    : spawn(binaryPath(), argv, { stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(child);
   let stdout = '';
   let stderr = '';
