@@ -178,18 +178,17 @@ test('a node with a certificate from another CA that dials is refused by the acc
 });
 
 // Connects with TLS as a client presenting `cert`/`key` (or none) and
-// resolves with the bytes the cluster port sent before it closed or 3 s
-// passed.
+// resolves with what the cluster port sent before it closed or 3 s passed.
 function tlsProbe(port, { cert, key } = {}) {
   return new Promise((resolve) => {
-    let bytes = 0;
+    const chunks = [];
     const s = tls.connect({
       host: '127.0.0.1', port, rejectUnauthorized: false,
       ...(cert ? { cert: readFileSync(cert), key: readFileSync(key) } : {}),
     });
-    const done = () => { clearTimeout(timer); s.destroy(); resolve(bytes); };
+    const done = () => { clearTimeout(timer); s.destroy(); resolve(Buffer.concat(chunks)); };
     const timer = setTimeout(done, 3000);
-    s.on('data', (d) => { bytes += d.length; });
+    s.on('data', (d) => { chunks.push(d); });
     s.on('error', () => {});
     s.on('close', done);
   });
@@ -201,14 +200,16 @@ test('the cluster port sends BASP only to a client with a cluster certificate', 
   const a = cluster.node('a');
   const other = await makeCerts(`${cluster.dir}/other`, ['x']);
   // Without a certificate and with one from another CA: nothing, closed.
-  assert.equal(await tlsProbe(a.clusterPort), 0);
+  assert.equal((await tlsProbe(a.clusterPort)).length, 0);
   await waitForLog(a, /\(accepting\) failed: .*peer did not return a certificate/);
-  assert.equal(await tlsProbe(a.clusterPort, { cert: other.cert('x'), key: other.key('x') }), 0);
+  assert.equal((await tlsProbe(a.clusterPort, { cert: other.cert('x'), key: other.key('x') })).length, 0);
   await waitForLog(a, /\(accepting\) failed: .*certificate verify failed \(unable to get local issuer certificate\)/);
   // With the cluster CA's certificate the BASP server handshake arrives
-  // (the control: the probe does see an open port).
+  // (the control: the probe does see an open port), naming tidewire's
+  // application identifier.
   const ok = await tlsProbe(a.clusterPort, { cert: cluster.certs.cert('b'), key: cluster.certs.key('b') });
-  assert.ok(ok >= 32, `expected a BASP handshake, got ${ok} bytes`);
+  assert.ok(ok.length >= 32, `expected a BASP handshake, got ${ok.length} bytes`);
+  assert.ok(ok.includes('tidewire-1'), 'the handshake carries middleman.app-identifiers');
 });
 
 test('a raw BASP header with a 4 GB payload length leaves memory flat and the node serving', async (t) => {
