@@ -1,5 +1,7 @@
 #include "net/websocket_session.hpp"
 
+#include <unistd.h>
+
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/bind_handler.hpp>
@@ -40,7 +42,7 @@ constexpr uint64_t stats_step = 64;
 websocket_session::websocket_session(asio::ip::tcp::socket&& socket,
                                      std::shared_ptr<server_state> state,
                                      uint64_t conn_id)
-  : ws_(std::move(socket)),
+  : ws_(on_strand(std::move(socket), state->ioc)),
     state_(std::move(state)),
     id_(conn_id),
     auth_timer_(ws_.get_executor()) {
@@ -77,6 +79,23 @@ int64_t unix_now_ms() {
 }
 
 } // namespace
+
+// The socket moves to a socket typed on the strand it was accepted on, so
+// the strand the caller runs on stays this connection's strand.
+websocket_session::stream_type::socket_type
+websocket_session::on_strand(asio::ip::tcp::socket&& s, asio::io_context& ioc) {
+  auto* accepted_on = s.get_executor().target<strand_type>();
+  strand_type strand = accepted_on ? *accepted_on : asio::make_strand(ioc);
+  boost::system::error_code ec;
+  auto protocol = s.local_endpoint(ec).protocol();
+  if (ec)
+    protocol = asio::ip::tcp::v4();
+  auto handle = s.release(ec);
+  stream_type::socket_type out{strand};
+  if (!ec && out.assign(protocol, handle, ec))
+    ::close(handle);
+  return out; // not open on failure: the handshake fails and logs it
+}
 
 websocket_session::~websocket_session() {
   if (accepted_)

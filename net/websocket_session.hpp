@@ -8,8 +8,10 @@
 #include <string>
 #include <vector>
 
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
@@ -89,7 +91,17 @@ private:
   void start_close(uint16_t code, std::string reason);
   void on_closed();
 
-  boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+  // The stream's executor is the connection's strand by its own type, not
+  // Asio's type-erased any_io_executor: every post and completion through
+  // an erased executor paid for copies, lookups and a dynamic_cast.
+  using strand_type =
+    boost::asio::strand<boost::asio::io_context::executor_type>;
+  using stream_type = boost::beast::basic_stream<boost::asio::ip::tcp,
+                                                 strand_type>;
+  static stream_type::socket_type on_strand(boost::asio::ip::tcp::socket&& s,
+                                            boost::asio::io_context& ioc);
+
+  boost::beast::websocket::stream<stream_type> ws_;
   boost::beast::flat_buffer buffer_;
   std::shared_ptr<server_state> state_;
   const uint64_t id_;

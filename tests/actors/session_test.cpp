@@ -85,7 +85,7 @@ struct session_fixture : actor_fixture {
     directory = spawn_directory(sys, cfg);
     auto dir = lookups ? sys.spawn(counting_directory, directory, lookups)
                        : directory;
-    auto session = spawn_session(sys, limits, {"node-a", "s-1"}, link, dir);
+    auto session = spawn_session(sys, limits, {"node-a", "s-1", {}}, link, dir);
     run();
     return session;
   }
