@@ -44,6 +44,19 @@ test('three nodes form a cluster: each reports all three up with quorum', async 
   }
 });
 
+test('the cluster port binds --cluster-host only', async (t) => {
+  const cluster = await startCluster({ names: ['a', 'b'], only: ['a'] });
+  t.after(() => cluster.stop());
+  const a = cluster.node('a');
+  const tryConnect = (host) => new Promise((resolve) => {
+    const s = net.connect(a.clusterPort, host, () => { s.destroy(); resolve('connected'); });
+    s.on('error', (e) => resolve(e.code));
+  });
+  assert.equal(await tryConnect('127.0.0.1'), 'connected');
+  // Another loopback address of the same machine: nothing listens there.
+  assert.equal(await tryConnect('127.0.0.2'), 'ECONNREFUSED');
+});
+
 test('a single node without cluster flags is its own cluster, with quorum', async (t) => {
   const node = await startNode({ args: ['--node-name=solo'] });
   t.after(() => node.stop());
