@@ -129,6 +129,21 @@ function showCached(entries) {
 
 // ---- start ------------------------------------------------------------------
 
+// A node run with --auth=jwt needs a token. The page takes it from its
+// fragment (`#token=…`: a fragment never reaches a server or its logs), keeps
+// it in localStorage and reads it again at every (re)connection and refresh,
+// so whoever issues tokens can replace the stored one.
+const TOKEN_KEY = 'tidewire.token';
+function pageToken() {
+  const m = /(?:^#|&)token=([^&]+)/.exec(location.hash);
+  if (m) {
+    try { localStorage.setItem(TOKEN_KEY, decodeURIComponent(m[1])); } catch { /* private mode */ }
+    history.replaceState(null, '', location.pathname + location.search);
+    return decodeURIComponent(m[1]);
+  }
+  try { return localStorage.getItem(TOKEN_KEY); } catch { return null; }
+}
+
 async function start() {
   const toggles = loadToggles(CHANNELS);
   const cachedPositions = showCached(await cache.load());
@@ -137,16 +152,19 @@ async function start() {
 
   const resume = {};
   for (const ch of CHANNELS) if (toggles[ch] && cachedPositions[ch]) resume[ch] = cachedPositions[ch];
+  const initialToken = pageToken();
+  const getToken = initialToken ? async () => pageToken() ?? initialToken : undefined;
   const wsManager = new TidewireClient({
     urls: nodeUrls(),
     channels: CHANNELS.filter((ch) => toggles[ch]),
     resume,
     autoConnect: false,
+    getToken,
   });
   debug.client = wsManager;
 
   const indicator = new ConnectionIndicator($('#connection'), { onRetry: () => wsManager.reconnectNow() });
-  const badge = new ClusterBadge($('#cluster'));
+  const badge = new ClusterBadge($('#cluster'), { getToken });
   debug.cluster = badge;
   wsManager.on('state', (info) => {
     indicator.update(info);

@@ -173,6 +173,14 @@ export class Connection {
   onWelcome(msg) {
     this.welcome = msg;
     if (this._gotWelcome) return; // a second welcome after `auth` only updates the timings
+    // With a token (or getToken), the first welcome only opens the door: the
+    // client authenticates and counts as connected at the welcome that
+    // answers its `auth`.
+    if (this._hasAuth() && !this._authSent) {
+      this._authSent = true;
+      this._authenticate();
+      return;
+    }
     this._gotWelcome = true;
     this._clearTimer();
     this._retryAt = null;
@@ -186,8 +194,39 @@ export class Connection {
     this._hooks.connected();
   }
 
+  _hasAuth() {
+    return typeof this.options.getToken === 'function' || typeof this.options.token === 'string';
+  }
+
+  /**
+   * Sends `auth` with a fresh token: after the first welcome, and again when
+   * the node says the token is about to expire (`auth_expiring`).
+   */
+  _authenticate() {
+    if (!this._hasAuth()) return;
+    const ws = this._socket;
+    const source = typeof this.options.getToken === 'function'
+      ? () => this.options.getToken()
+      : () => this.options.token;
+    Promise.resolve()
+      .then(source)
+      .then((token) => {
+        if (this._socket !== ws) return; // that socket is gone
+        this.send({ type: 'auth', token: String(token) });
+      }, (err) => {
+        if (this._socket !== ws) return;
+        this._emitStillCurrent('auth_error', { reason: String(err?.message ?? err) });
+      });
+  }
+
+  /** `auth_expiring`: refresh before the node closes the connection. */
+  onAuthExpiring() {
+    this._authenticate();
+  }
+
   _open() {
     this._generation += 1;
+    this._authSent = false;
     this._clearTimer();
     this._retryAt = null;
     const url = this.urls[this._urlIndex % this.urls.length];

@@ -33,6 +33,10 @@ export interface Timers {
 }
 
 export interface TidewireOptions {
+  /** A JWT sent in an `auth` message after each welcome (nodes with --auth=jwt). */
+  token?: string;
+  /** Called for a token after each welcome and on `auth_expiring`; wins over `token`. */
+  getToken?: () => string | Promise<string>;
   /** Node WebSocket URLs (`ws://host:port/ws`), tried in turn. */
   urls?: string[];
   /** Shorthand for a single URL. */

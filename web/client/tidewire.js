@@ -32,6 +32,7 @@ export { STATES };
 export const RESERVED_EVENTS = Object.freeze([
   ...STATES, 'state', 'welcome', 'subscribed', 'unsubscribed', 'reset', 'gap',
   'snapshot', 'update', 'message', 'disconnected', 'heartbeat_timeout', 'server_error',
+  'auth_error',
 ]);
 const RESERVED = new Set(RESERVED_EVENTS);
 
@@ -171,6 +172,7 @@ export class TidewireClient extends Emitter {
       case 'unsubscribed': return this._subscriptions.onUnsubscribed(msg);
       case 'published': return this._requests.onPublished(msg);
       case 'pong': return; // any frame counts for the heartbeat
+      case 'auth_expiring': return this._connection.onAuthExpiring(msg);
       case 'error': return this._onError(msg);
       default: return;
     }

@@ -13,9 +13,10 @@ function httpBase(wsUrl) {
 
 export class ClusterBadge {
   /** @param {HTMLElement} root */
-  constructor(root, { pollMs = POLL_MS } = {}) {
+  constructor(root, { pollMs = POLL_MS, getToken } = {}) {
     this.root = root;
     this.pollMs = pollMs;
+    this.getToken = getToken; // a node with --auth=jwt wants a Bearer token
     this.base = null;
     this.timer = null;
     this.view = null;
@@ -40,7 +41,8 @@ export class ClusterBadge {
     const base = this.base;
     if (!base) return;
     try {
-      const res = await fetch(`${base}/api/v1/cluster`, { cache: 'no-store' });
+      const headers = this.getToken ? { Authorization: `Bearer ${await this.getToken()}` } : {};
+      const res = await fetch(`${base}/api/v1/cluster`, { cache: 'no-store', headers });
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
       const view = await res.json();
       if (this.base === base) this.view = view;
