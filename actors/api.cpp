@@ -17,13 +17,23 @@ constexpr auto timeout = std::chrono::seconds(10);
 // Spawns a one-shot actor that resolves `channel` and sends it `xs...`,
 // handing the reply of type T (or the error) to `done`. The actor ends
 // when its last pending response has arrived.
-template <class T, class... Ts>
+// A read (`lookup` = read_atom) never creates the channel; a publish
+// (`lookup` = get_atom) may.
+template <class T, class Lookup, class... Ts>
 void ask_channel(caf::actor_system& sys, const caf::actor& directory,
                  std::string channel,
-                 std::function<void(caf::expected<T>)> done, Ts... xs) {
+                 std::function<void(caf::expected<T>)> done, Lookup,
+                 Ts... xs) {
   sys.spawn([directory, channel = std::move(channel), done = std::move(done),
              xs...](caf::event_based_actor* self) {
-    self->request(directory, timeout, get_atom::value, channel)
+    auto ask = [&] {
+      if constexpr (std::is_same_v<Lookup, read_atom>)
+        return self->request(directory, timeout, get_atom::value, channel,
+                             read_atom::value);
+      else
+        return self->request(directory, timeout, get_atom::value, channel);
+    };
+    ask()
       .then(
         [self, done, xs...](const caf::actor& target) {
           self->request(target, timeout, xs...)
@@ -40,7 +50,8 @@ void publish(caf::actor_system& sys, const caf::actor& directory,
              std::string channel, std::string data_json,
              std::function<void(caf::expected<publish_ack>)> done) {
   ask_channel<publish_ack>(sys, directory, std::move(channel), std::move(done),
-                           publish_atom::value, std::move(data_json));
+                           get_atom::value, publish_atom::value,
+                           std::move(data_json));
 }
 
 void list_channels(
@@ -58,7 +69,8 @@ void history(caf::actor_system& sys, const caf::actor& directory,
              std::string channel, uint64_t since, uint32_t limit,
              std::function<void(caf::expected<history_page>)> done) {
   ask_channel<history_page>(sys, directory, std::move(channel),
-                            std::move(done), history_atom::value, since,
+                            std::move(done), read_atom::value,
+                            history_atom::value, since,
                             static_cast<uint64_t>(limit));
 }
 
@@ -66,7 +78,7 @@ void state(caf::actor_system& sys, const caf::actor& directory,
            std::string channel,
            std::function<void(caf::expected<state_doc>)> done) {
   ask_channel<state_doc>(sys, directory, std::move(channel), std::move(done),
-                         state_atom::value);
+                         read_atom::value, state_atom::value);
 }
 
 void cluster(caf::actor_system& sys, const caf::actor& membership,

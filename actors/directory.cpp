@@ -66,6 +66,23 @@ caf::result<caf::actor> lookup(directory_actor* self, const std::string& name) {
   return ensure_channel(self, name, *decl);
 }
 
+// A lookup for a read (history, state): an existing channel, never a new
+// one. Reads are free to make, so if they created channels anyone could grow
+// the node (an actor and a store entry each) by asking for junk names.
+caf::result<caf::actor> find(directory_actor* self, const std::string& name) {
+  if (!valid_channel_name(name))
+    return make_error(errc::invalid_channel,
+                      "invalid channel name: names match [A-Za-z0-9_.:-]{1,128}");
+  auto& st = self->state;
+  if (auto it = st.channels.find(name); it != st.channels.end())
+    return it->second;
+  if (!find_decl(st.cfg.decls, name))
+    return make_error(errc::unknown_channel,
+                      "no declared channel pattern matches " + name);
+  return make_error(errc::unknown_channel,
+                    "channel " + name + " has no updates yet");
+}
+
 // Asks every channel for its info and answers with all of them, by name.
 caf::result<std::vector<channel_info>> list(directory_actor* self) {
   auto& st = self->state;
@@ -127,6 +144,9 @@ caf::behavior directory_behavior(directory_actor* self, directory_config cfg) {
   }
   return {
     [self](get_atom, const std::string& name) { return lookup(self, name); },
+    [self](get_atom, const std::string& name, read_atom) {
+      return find(self, name);
+    },
     [self](list_atom) { return list(self); },
   };
 }

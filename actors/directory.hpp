@@ -31,6 +31,9 @@ struct directory_config {
 //   (get_atom, std::string name) -> caf::actor
 //        errors: invalid_channel (bad name), unknown_channel (no pattern),
 //        rate_limited (a new channel past max_channels)
+//   (get_atom, std::string name, read_atom) -> caf::actor
+//        the same for a read: an existing channel only, never a new one
+//        (unknown_channel for a name that was never published or subscribed)
 //   (list_atom) -> std::vector<channel_info>   ordered by name
 caf::actor spawn_directory(caf::actor_system& sys, directory_config cfg);
 

@@ -34,6 +34,27 @@ struct directory_fixture : actor_fixture {
                     [] { CAF_FAIL("no reply"); });
     return result;
   }
+
+  caf::expected<caf::actor> find(const caf::actor& dir, const std::string& name) {
+    self->send(dir, get_atom::value, name, read_atom::value);
+    run();
+    caf::expected<caf::actor> result = caf::actor{};
+    self->receive([&](caf::actor& ch) { result = ch; },
+                  [&](caf::error& err) { result = std::move(err); },
+                  caf::after(std::chrono::seconds(0)) >>
+                    [] { CAF_FAIL("no reply"); });
+    return result;
+  }
+
+  size_t channel_count(const caf::actor& dir) {
+    self->send(dir, list_atom::value);
+    run();
+    size_t n = 0;
+    self->receive([&](std::vector<channel_info>& infos) { n = infos.size(); },
+                  caf::after(std::chrono::seconds(0)) >>
+                    [] { CAF_FAIL("no reply"); });
+    return n;
+  }
 };
 
 } // namespace
@@ -92,6 +113,24 @@ CAF_TEST(on-demand channels stop at max_channels and existing ones still resolve
     return n;
   };
   CAF_CHECK_EQUAL(list(), 3u);
+}
+
+CAF_TEST(reads never create channels) {
+  auto dir = spawn_dir();
+  auto before = channel_count(dir);
+  auto missing = find(dir, "positions.never");
+  CAF_REQUIRE(!missing);
+  CAF_CHECK_EQUAL(error_code(missing.error()), "unknown_channel");
+  CAF_CHECK_EQUAL(error_code(find(dir, "nope").error()), "unknown_channel");
+  CAF_CHECK_EQUAL(error_code(find(dir, "a b").error()), "invalid_channel");
+  CAF_CHECK_EQUAL(channel_count(dir), before);
+  // A subscribe or publish creates it; from then on reads find it.
+  auto created = get(dir, "positions.eu");
+  CAF_REQUIRE(created);
+  auto found = find(dir, "positions.eu");
+  CAF_REQUIRE(found);
+  CAF_CHECK_EQUAL(*found, *created);
+  CAF_CHECK_EQUAL(channel_count(dir), before + 1);
 }
 
 CAF_TEST(list reports every channel by name) {

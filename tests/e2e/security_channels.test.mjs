@@ -1,0 +1,42 @@
+// Channel names as a resource: reads of never-used names under a `*`
+// pattern are 404 and create nothing, before or after a restart.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { startNode } from './node_process.mjs';
+import { getJson, postJson } from './client.mjs';
+
+test('history and state of unknown names are 404 and create no channel', async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'tidewire-channels-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const config = path.join(dir, 'config.json');
+  writeFileSync(config, JSON.stringify({ channels: [{ pattern: 'junk.*' }, { pattern: 'doc.*', kind: 'state' }] }));
+  const args = [`--config=${config}`];
+  let node = await startNode({ dataDir: path.join(dir, 'data'), args });
+  try {
+    const names = async () => (await getJson(`${node.url}/api/v1/channels`)).body.channels.map((c) => c.name);
+    const before = await names();
+    // A publish creates its channel: the one legitimate way in (besides subscribe).
+    assert.equal((await postJson(`${node.url}/api/v1/channels/junk.real/messages`, { x: 1 })).status, 200);
+    const reads = [];
+    for (let i = 0; i < 2000; i++) {
+      reads.push(getJson(`${node.url}/api/v1/channels/junk.n${i}/history`));
+      reads.push(getJson(`${node.url}/api/v1/channels/doc.n${i}/state`));
+      if (reads.length >= 50) {
+        for (const r of await Promise.all(reads.splice(0))) {
+          assert.equal(r.status, 404);
+          assert.equal(r.body.error.code, 'unknown_channel');
+        }
+      }
+    }
+    assert.deepEqual(await names(), [...before, 'junk.real'].sort());
+    assert.equal((await getJson(`${node.url}/api/v1/channels/junk.real/history`)).status, 200);
+    await node.stop();
+    node = await startNode({ dataDir: path.join(dir, 'data'), args });
+    assert.deepEqual(await names(), [...before, 'junk.real'].sort());
+  } finally {
+    await node.stop();
+  }
+});
