@@ -6,6 +6,7 @@ packages=(
   build-essential cmake pkg-config
   libcaf-dev libboost-dev librocksdb-dev libmsgpack-cxx-dev nlohmann-json3-dev
   libjwt-dev libssl-dev openssl
+  clang-14 libclang-rt-14-dev
   chromium
 )
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
