@@ -98,7 +98,7 @@ void list(caf::actor_system& sys, const caf::actor& directory,
 
 void history(caf::actor_system& sys, const caf::actor& directory,
              std::string channel, std::string_view query,
-             std::function<void(api_response)> done) {
+             size_t max_bytes, std::function<void(api_response)> done) {
   auto params = parse_query(query);
   if (!params)
     return done(error_response("bad_request", "malformed query string"));
@@ -120,13 +120,18 @@ void history(caf::actor_system& sys, const caf::actor& directory,
   }
   api::history(
     sys, directory, std::move(channel), since, static_cast<uint32_t>(limit),
-    [done = std::move(done)](caf::expected<history_page> page) {
+    [done = std::move(done), max_bytes](caf::expected<history_page> page) {
       if (!page)
         return done(from_error(page.error()));
       auto updates = json::array();
-      for (const auto& r : page->updates)
+      size_t bytes = 0;
+      for (const auto& r : page->updates) {
+        bytes += r.data.size();
+        if (!updates.empty() && bytes > max_bytes)
+          break; // the client continues from the last seq it got
         updates.push_back(
           json{{"seq", r.seq}, {"ts", r.ts}, {"data", embed(r.data)}});
+      }
       done(ok(json{{"channel", page->channel},
                    {"epoch", page->epoch},
                    {"head", page->head},
@@ -262,7 +267,7 @@ void handle_api(caf::actor_system& sys, const caf::actor& directory,
                                             "reading " + *name));
   if (segs[1] == "history")
     return history(sys, directory, std::move(*name), req.query,
-                   std::move(done));
+                   limits.max_history_bytes, std::move(done));
   return state(sys, directory, std::move(*name), std::move(done));
 }
 

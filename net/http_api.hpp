@@ -40,6 +40,10 @@ struct api_response {
 struct api_limits {
   size_t max_frame = 64 * 1024; // largest publish body (413 above)
   size_t max_depth = 64;        // deepest JSON nesting in a publish body
+  // A history answer stops adding updates once their data passes this many
+  // bytes (at least one is always sent): `limit` bounds the count, this the
+  // size, so a page of large updates cannot make a huge response.
+  size_t max_history_bytes = 1024 * 1024;
 };
 
 inline constexpr uint32_t default_history_limit = 100;

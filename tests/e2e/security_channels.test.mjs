@@ -40,3 +40,27 @@ test('history and state of unknown names are 404 and create no channel', async (
     await node.stop();
   }
 });
+
+test('a history page is bounded in bytes; the rest follows from its last seq', async (t) => {
+  const node = await startNode({ args: ['--durability=none'] });
+  t.after(() => node.stop());
+  const payload = 'y'.repeat(60000);
+  const seqs = [];
+  for (let i = 0; i < 40; i++) {
+    const r = await postJson(`${node.url}/api/v1/channels/alerts/messages`, { i, payload });
+    assert.equal(r.status, 200);
+    seqs.push(r.body.seq);
+  }
+  const first = await fetch(`${node.url}/api/v1/channels/alerts/history?since=0&limit=1000`);
+  const text = await first.text();
+  assert.ok(text.length < 1.2 * 1024 * 1024, `${text.length} bytes`);
+  const page = JSON.parse(text);
+  assert.ok(page.updates.length > 0 && page.updates.length < 40, `${page.updates.length} updates`);
+  const got = [...page.updates];
+  for (let pages = 0; pages < 10; pages++) {
+    const next = await getJson(`${node.url}/api/v1/channels/alerts/history?since=${got.at(-1).seq}&limit=1000`);
+    if (next.body.updates.length === 0) break;
+    got.push(...next.body.updates);
+  }
+  assert.deepEqual(got.map((u) => u.seq), seqs);
+});
