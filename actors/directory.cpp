@@ -91,9 +91,18 @@ caf::result<std::vector<channel_info>> list(directory_actor* self) {
   auto remaining = std::make_shared<size_t>(st.channels.size());
   if (*remaining == 0)
     return *infos;
-  auto done = [rp, infos, remaining]() mutable {
+  // A list missing the channels that did not answer would look complete to
+  // its reader (a scrape, a dashboard): all of them, or an error.
+  auto failed = std::make_shared<size_t>(0);
+  auto done = [rp, infos, remaining, failed]() mutable {
     if (--*remaining > 0)
       return;
+    if (*failed > 0) {
+      rp.deliver(make_error(errc::unavailable,
+                            std::to_string(*failed)
+                              + " channels did not answer in time"));
+      return;
+    }
     std::sort(infos->begin(), infos->end(),
               [](auto& x, auto& y) { return x.name < y.name; });
     rp.deliver(std::move(*infos));
@@ -105,7 +114,10 @@ caf::result<std::vector<channel_info>> list(directory_actor* self) {
           infos->push_back(std::move(info));
           done();
         },
-        [done](caf::error&) mutable { done(); });
+        [done, failed](caf::error&) mutable {
+          ++*failed;
+          done();
+        });
   return rp;
 }
 

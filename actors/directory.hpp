@@ -34,7 +34,8 @@ struct directory_config {
 //   (get_atom, std::string name, read_atom) -> caf::actor
 //        the same for a read: an existing channel only, never a new one
 //        (unknown_channel for a name that was never published or subscribed)
-//   (list_atom) -> std::vector<channel_info>   ordered by name
+//   (list_atom) -> std::vector<channel_info>   ordered by name; unavailable
+//        when a channel does not answer (never a partial list)
 caf::actor spawn_directory(caf::actor_system& sys, directory_config cfg);
 
 } // namespace tidewire

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/api.hpp"
+#include "actors/errors.hpp"
 #include "net/cluster_api.hpp"
 #include "net/fail.hpp"
 #include "net/handshake.hpp"
@@ -304,13 +305,24 @@ void http_session::serve_api(request& req, std::string_view path,
 
 void http_session::serve_metrics(bool keep_alive, unsigned version) {
   // The channel and member lines are rendered on CAF threads, the counters
-  // on the strand. Without the list or the view (node stopping) the
-  // counters still answer.
+  // on the strand. Without the channel list the answer is 503, never a 200
+  // that silently lacks the channels; without the view (no cluster) the
+  // member lines are left out.
   auto self = shared_from_this();
   api::list_channels(
     state_->sys, state_->directory,
     [self, keep_alive, version](caf::expected<std::vector<channel_info>> channels) {
-      auto lines = channels ? render_channels(*channels) : std::string{};
+      if (!channels) {
+        auto why = error_message(channels.error());
+        return asio::post(self->stream_.get_executor(),
+                          [self, keep_alive, version, why] {
+                            self->send_json(503,
+                                            error_body("unavailable",
+                                                       "channel list: " + why),
+                                            keep_alive, version);
+                          });
+      }
+      auto lines = render_channels(*channels);
       api::cluster(
         self->state_->sys, self->state_->membership,
         [self, keep_alive, version, lines = std::move(lines)](
