@@ -26,7 +26,8 @@ public:
   // Asks for one (written_atom, uint64_t total) to the session actor once the
   // frames written since the connection opened add up to at least `total`
   // bytes (at once if they already do). A later call replaces an earlier
-  // one that is still waiting with the smaller of the two totals.
+  // one that is still waiting with the smaller of the two totals. `total`
+  // 0 asks for the count now, leaving a waiting request in place.
   virtual void notify_written(uint64_t total) = 0;
 
   // Closes the connection with a WebSocket close code and reason.

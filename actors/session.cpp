@@ -68,6 +68,11 @@ struct session_state {
   std::unordered_map<uint64_t, uint64_t> reserved;
   uint64_t reserved_bytes = 0;
   uint64_t watch_at = 0; // written total asked of the link; 0: none waiting
+  // Past the cap by the session's count, which lags what was written when
+  // nobody asked: the link is asked at once, and batches wait here until it
+  // answers; only then is the client closed (1013) or the batches handed on.
+  bool verifying = false;
+  std::vector<frame_batch> held;
   size_t publishes_in_flight = 0; // accepted, not yet answered
   std::map<std::string, publish_route> routes;
   bool closed = false;
@@ -204,14 +209,36 @@ void enqueue(session_actor* self, frame_batch batch) {
   if (st.closed || batch->empty())
     return;
   st.queue.sent(batch_bytes(*batch));
+  if (st.verifying) {
+    st.held.push_back(std::move(batch));
+    return;
+  }
   if (st.queue.pending_bytes() > st.limits.queue_bytes) {
-    // The client resumes from its last seq after reconnecting: closing it
-    // loses nothing, while buffering without bound would risk the node.
-    close_session(self, 1013, "slow consumer");
+    st.verifying = true;
+    st.held.push_back(std::move(batch));
+    st.link->notify_written(0);
     return;
   }
   st.link->deliver(std::move(batch));
   watch(self);
+}
+
+// The link said how much it has written; if the session was checking a
+// count past the cap, this settles it.
+void settle(session_actor* self) {
+  auto& st = self->state;
+  if (!st.verifying)
+    return;
+  st.verifying = false;
+  if (st.queue.pending_bytes() > st.limits.queue_bytes) {
+    // The client resumes from its last seq after reconnecting: closing it
+    // loses nothing, while buffering without bound would risk the node.
+    st.held.clear();
+    close_session(self, 1013, "slow consumer");
+    return;
+  }
+  for (auto& batch : std::exchange(st.held, {}))
+    st.link->deliver(std::move(batch));
 }
 
 void enqueue(session_actor* self, frame f) {
@@ -423,6 +450,7 @@ caf::behavior session_behavior(session_actor* self, session_limits limits,
       if (total >= st.watch_at)
         st.watch_at = 0;
       st.queue.written(total);
+      settle(self);
       grant_demand(self);
       watch(self);
     },

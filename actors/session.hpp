@@ -39,6 +39,8 @@ struct session_identity {
 //   (closed_atom)          the connection is gone; the actor quits
 // When its outbound bytes (queued + in flight) pass limits.queue_bytes the
 // client is a slow consumer: the link is closed with 1013 and the actor quits.
+// Its count of written bytes lags when it did not ask, so before it closes it
+// asks the link for the count (holding further batches until it answers).
 caf::actor spawn_session(caf::actor_system& sys, const session_limits& limits,
                          session_identity identity,
                          std::shared_ptr<client_link> link,

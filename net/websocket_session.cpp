@@ -363,6 +363,11 @@ void websocket_session::deliver(frame_batch frames) {
 
 void websocket_session::notify_written(uint64_t total) {
   asio::post(ws_.get_executor(), [self = shared_from_this(), total] {
+    if (total == 0) {
+      if (self->actor_)
+        caf::anon_send(self->actor_, written_atom::value, self->written_total_);
+      return;
+    }
     if (self->notify_at_ == 0 || total < self->notify_at_)
       self->notify_at_ = total;
     self->report_written();

@@ -26,6 +26,7 @@ struct fake_link : client_link {
   uint64_t written = 0;   // frame bytes "written" so far
   uint64_t notify_at = 0; // report asked for; 0: none
   size_t notify_calls = 0;
+  size_t asked_now = 0; // "how much now?" questions not yet answered
   uint64_t max_unwritten = 0;
   uint16_t close_code = 0;
 
@@ -39,6 +40,10 @@ struct fake_link : client_link {
   }
 
   void notify_written(uint64_t total) override {
+    if (total == 0) {
+      ++asked_now;
+      return;
+    }
     ++notify_calls;
     if (notify_at == 0 || total < notify_at)
       notify_at = total;
@@ -95,9 +100,13 @@ struct session_fixture : actor_fixture {
   // Returns whether it reported.
   bool write(const caf::actor& session, uint64_t bytes = UINT64_MAX) {
     link->written += std::min(bytes, link->delivered - link->written);
-    if (link->notify_at == 0 || link->written < link->notify_at)
-      return false;
-    link->notify_at = 0;
+    if (link->asked_now > 0) {
+      link->asked_now = 0;
+    } else {
+      if (link->notify_at == 0 || link->written < link->notify_at)
+        return false;
+      link->notify_at = 0;
+    }
     self->send(session, written_atom::value, link->written);
     run();
     return true;
@@ -163,13 +172,40 @@ CAF_TEST(a slow consumer is closed with 1013 once unwritten bytes pass the cap) 
   CAF_CHECK(write(session, 1'000));
   send(1); // 8000 + 2000 = 10000, at the cap
   CAF_CHECK_EQUAL(link->close_code, 0);
-  send(1); // 12000: over it
+  send(1); // 12000 by the session's count: it asks the link first
+  CAF_CHECK_EQUAL(link->close_code, 0);
+  CAF_CHECK_EQUAL(link->asked_now, 1u);
+  CAF_CHECK(write(session, 0)); // nothing more written: over the cap
   CAF_CHECK_EQUAL(link->close_code, 1013);
   CAF_CHECK_LESS_OR_EQUAL(link->max_unwritten, 10'000u);
   bool down = false;
   self->receive([&](caf::down_msg&) { down = true; },
                 caf::after(std::chrono::seconds(0)) >> [] {});
   CAF_CHECK(down);
+}
+
+CAF_TEST(bytes written without a report are counted before a 1013) {
+  limits.queue_bytes = 10'000;
+  auto session = start_session();
+  auto send = [&](int n) {
+    for (int i = 0; i < n; ++i)
+      self->send(session, reply_atom::value, text_frame(1'000));
+    run();
+  };
+  send(4); // under half the cap: the session asks nothing
+  CAF_CHECK_EQUAL(link->notify_at, 0u);
+  CAF_CHECK(!write(session)); // all written, unreported
+  auto handed = link->delivered;
+  self->send(session, reply_atom::value, text_frame(7'000));
+  run(); // 11'000+ by the session's count, 7000 in truth
+  CAF_CHECK_EQUAL(link->asked_now, 1u);
+  CAF_CHECK_EQUAL(link->delivered, handed); // held until the link answers
+  send(1); // also held, in order
+  CAF_CHECK(write(session, 0));
+  CAF_CHECK_EQUAL(link->close_code, 0);
+  CAF_CHECK_EQUAL(link->delivered, handed + 8'000);
+  CAF_REQUIRE_GREATER_OR_EQUAL(link->batches.size(), 2u);
+  CAF_CHECK_EQUAL(link->batches[link->batches.size() - 2][0].get<std::string>().size(), 6'998u);
 }
 
 CAF_TEST(catch-up demand waits until the queue is at most half full) {
