@@ -467,10 +467,24 @@ caf::behavior session_behavior(session_actor* self, session_limits limits,
     },
     [self](closed_atom) { close_session(self, 0, {}); },
     [self](auth_atom, auth::claims& claims) {
-      // Subscriptions made under the old claims stay: a refresh narrows
-      // what comes next, it does not reach back.
+      // A new token may grant less: subscriptions it does not cover end
+      // (the client is told `forbidden` for each), the others go on.
       auto& st = self->state;
       st.identity.claims = std::move(claims);
+      for (auto it = st.subs.begin(); it != st.subs.end();) {
+        if (auth::may_subscribe(st.identity.claims, it->first)) {
+          ++it;
+          continue;
+        }
+        if (it->second.channel)
+          self->send(it->second.channel, unsubscribe_atom::value,
+                     caf::actor_cast<caf::actor>(self));
+        enqueue(self, forbidden_frame(it->first, "subscribe", ""));
+        if (st.closed)
+          return;
+        it = drop_sub(st, it);
+      }
+      grant_demand(self);
       enqueue(self, frames::welcome(st.identity.node, st.identity.session,
                                     st.limits));
     },

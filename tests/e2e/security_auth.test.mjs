@@ -166,6 +166,23 @@ test('a token expiring mid-connection: auth_expiring, then 1008; a refresh keeps
   refreshed.close();
 });
 
+test('a refresh that grants less ends the subscriptions it no longer covers', async () => {
+  const c = await Client.open(node.wsUrl, { headers: bearer(token({ channels: ['trades', 'positions'] })) });
+  try {
+    assert.equal((await c.request({ type: 'subscribe', channel: 'trades' })).type, 'subscribed');
+    assert.equal((await c.request({ type: 'subscribe', channel: 'positions' })).type, 'subscribed');
+    c.send({ type: 'auth', token: token({ channels: ['positions'] }) });
+    const ended = await c.next((m) => m.type === 'error' && m.code === 'forbidden');
+    assert.equal(ended.channel, 'trades');
+    await c.next((m) => m.type === 'welcome');
+    // Still subscribed to positions: unsubscribing it succeeds; trades is gone.
+    assert.equal((await c.request({ type: 'unsubscribe', channel: 'positions' })).type, 'unsubscribed');
+    assert.equal((await c.request({ type: 'unsubscribe', channel: 'trades' })).code, 'not_subscribed');
+  } finally {
+    c.close();
+  }
+});
+
 test('anonymous access on a non-loopback address is refused unless allowed', async () => {
   const r = await runNode(['--host=0.0.0.0', '--port=0', '--simulate=false']);
   assert.equal(r.code, 2);
