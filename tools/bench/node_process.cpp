@@ -74,9 +74,11 @@ bool node_process::start(const std::string& binary,
   command_ = {binary,         "--host=127.0.0.1",
               "--port=0",     "--simulate=false",
               "--data-dir=" + dir_ + "/data", "--durability=wal",
-              // A benchmark publisher is a flood by design: the per-connection
-              // message limit would measure itself.
-              "--max-messages-per-s=10000000"};
+              // A benchmark is a flood by design, all from one address: the
+              // per-connection message limit and the per-address connection
+              // limit would measure themselves.
+              "--max-messages-per-s=10000000",
+              "--max-connections-per-ip=10000000"};
   command_.insert(command_.end(), extra_flags.begin(), extra_flags.end());
   std::vector<char*> argv;
   for (auto& arg : command_)
