@@ -78,7 +78,10 @@ bool node_process::start(const std::string& binary,
               // per-connection message limit and the per-address connection
               // limit would measure themselves.
               "--max-messages-per-s=10000000",
-              "--max-connections-per-ip=10000000"};
+              "--max-connections-per-ip=10000000",
+              // 10 000 subscribers and a publisher pass the default node cap
+              // (the node still lowers it to its open-file limit).
+              "--max-connections=10000000"};
   command_.insert(command_.end(), extra_flags.begin(), extra_flags.end());
   std::vector<char*> argv;
   for (auto& arg : command_)
