@@ -47,11 +47,11 @@ void ask_channel(caf::actor_system& sys, const caf::actor& directory,
 } // namespace
 
 void publish(caf::actor_system& sys, const caf::actor& directory,
-             std::string channel, std::string data_json,
+             std::string channel, std::string data_json, std::string key,
              std::function<void(caf::expected<publish_ack>)> done) {
   ask_channel<publish_ack>(sys, directory, std::move(channel), std::move(done),
                            get_atom::value, publish_atom::value,
-                           std::move(data_json));
+                           std::move(data_json), std::move(key));
 }
 
 void list_channels(

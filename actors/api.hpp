@@ -20,8 +20,9 @@ namespace tidewire::api {
 // thread: callers post the result to their own strand. Errors are made by
 // tidewire::make_error (see actors/errors.hpp).
 
+// `key`: the publisher's idempotency key, "" for none.
 void publish(caf::actor_system& sys, const caf::actor& directory,
-             std::string channel, std::string data_json,
+             std::string channel, std::string data_json, std::string key,
              std::function<void(caf::expected<publish_ack>)> done);
 
 void list_channels(

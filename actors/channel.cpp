@@ -54,13 +54,56 @@ void deliver(channel_actor* self, const subscriber& sub,
 
 namespace {
 
+// Forgets keys past the window or the count bound, oldest first.
+void expire_keys(channel_state& st, int64_t now_ms) {
+  auto oldest = now_ms - st.params.limits.idempotency_window.count();
+  while (!st.key_order.empty()
+         && (st.keys.size() > st.params.limits.max_keys
+             || st.key_order.front().ts < oldest)) {
+    auto& front = st.key_order.front();
+    // A key reused after it expired has a newer entry further back.
+    if (auto it = st.keys.find(front.key);
+        it != st.keys.end() && it->second.seq == front.seq)
+      st.keys.erase(it);
+    st.key_order.pop_front();
+  }
+}
+
+void remember_key(channel_state& st, const record& rec) {
+  used_key used{rec.key, rec.seq, rec.ts};
+  st.keys[rec.key] = used;
+  st.key_order.push_back(std::move(used));
+  expire_keys(st, rec.ts);
+}
+
+// Publishes that repeated `key` while its first publish was being stored.
+void answer_repeats(channel_state& st, const std::string& key,
+                    const caf::expected<publish_ack>& result) {
+  if (key.empty())
+    return;
+  auto it = st.key_waiters.find(key);
+  if (it == st.key_waiters.end())
+    return;
+  for (auto& rp : it->second) {
+    if (result)
+      rp.deliver(*result);
+    else
+      rp.deliver(result.error());
+  }
+  st.key_waiters.erase(it);
+}
+
 // Makes a durable batch visible: ring, fan-out, then the publishers' acks.
-void commit(channel_actor* self, channel_meta next, json next_doc,
+void commit(channel_actor* self, channel_meta next, json_text::value next_doc,
             const std::vector<record>& records,
             std::vector<pending_publish>& batch) {
   auto& st = self->state;
   st.meta = std::move(next);
-  st.doc = std::move(next_doc);
+  if (st.is_state())
+    st.doc = std::move(next_doc);
+  for (auto& rec : records)
+    if (!rec.key.empty())
+      remember_key(st, rec);
   std::vector<frame> encoded;
   encoded.reserve(records.size());
   for (auto& rec : records) {
@@ -72,9 +115,11 @@ void commit(channel_actor* self, channel_meta next, json next_doc,
   for (auto& [addr, sub] : st.subs)
     if (sub.live)
       deliver(self, sub, shared, st.meta.head);
-  for (size_t i = 0; i < batch.size(); ++i)
-    batch[i].rp.deliver(
-      publish_ack{st.params.name, records[i].seq, st.meta.epoch});
+  for (size_t i = 0; i < batch.size(); ++i) {
+    publish_ack ack{st.params.name, records[i].seq, st.meta.epoch};
+    batch[i].rp.deliver(ack);
+    answer_repeats(st, batch[i].key, ack);
+  }
 }
 
 void trim(channel_actor* self) {
@@ -122,20 +167,21 @@ void flush(channel_actor* self) {
     st.pending.pop_front();
   }
   auto next = std::make_shared<channel_meta>(st.meta);
-  auto next_doc = std::make_shared<json>();
+  auto next_doc = std::make_shared<json_text::value>();
   if (st.is_state())
     *next_doc = st.doc;
   auto records = std::make_shared<std::vector<record>>();
   auto ts = std::max(wall_clock_ms(), st.meta.last_ts);
   for (auto& p : *batch) {
     ++next->head;
-    records->push_back(record{next->head, ts, p.data_json});
+    records->push_back(record{next->head, ts, p.data_json, p.key});
     if (st.is_state())
-      next_doc->merge_patch(json::parse(p.data_json, nullptr, false));
+      if (auto patch = json_text::parse(p.data_json))
+        json_text::merge_patch(*next_doc, *patch);
   }
   next->last_ts = ts;
   if (st.is_state())
-    next->state = next_doc->dump();
+    next->state = json_text::dump(*next_doc);
   if (!st.persistent()) {
     commit(self, std::move(*next), std::move(*next_doc), *records, *batch);
     flush(self);
@@ -156,8 +202,11 @@ void flush(channel_actor* self) {
       [self, batch](caf::error& err) {
         // Nothing of the batch is stored, so its seqs were never used.
         self->state.busy = false;
-        for (auto& p : *batch)
-          p.rp.deliver(make_error(errc::internal, error_message(err)));
+        auto failed = make_error(errc::internal, error_message(err));
+        for (auto& p : *batch) {
+          p.rp.deliver(failed);
+          answer_repeats(self->state, p.key, failed);
+        }
         flush(self);
       });
 }
@@ -167,9 +216,11 @@ caf::result<history_page> history(channel_actor* self, uint64_t since,
   auto& st = self->state;
   history_page page{st.params.name, st.meta.epoch, st.meta.head,
                     st.first_available(), {}};
-  auto from = std::max(since + 1, st.first_available());
-  if (from > st.meta.head || limit == 0)
+  // `since` at or past the head (up to UINT64_MAX, where since + 1 would
+  // wrap to the oldest page) has nothing after it.
+  if (since >= st.meta.head || limit == 0)
     return page;
+  auto from = std::max(since + 1, st.first_available());
   if (st.ring->covers(from) || !st.persistent()) {
     page.updates = st.ring->records_from(from, limit);
     return page;
@@ -195,7 +246,7 @@ void restore(channel_actor* self) {
     st.meta.name = st.params.name;
     st.meta.kind = st.params.decl.kind;
     st.meta.epoch = fresh_epoch();
-    st.doc = json::object();
+    st.doc = *json_text::parse("{}");
     return;
   }
   self
@@ -205,28 +256,90 @@ void restore(channel_actor* self) {
       [self](channel_meta& meta) {
         auto& st = self->state;
         st.meta = std::move(meta);
-        st.doc = st.meta.state.empty()
-                   ? json::object()
-                   : json::parse(st.meta.state, nullptr, false);
-        if (st.doc.is_discarded())
-          st.doc = json::object();
+        auto doc = json_text::parse(st.meta.state.empty() ? "{}"
+                                                          : st.meta.state);
+        st.doc = doc && doc->is_object() ? std::move(*doc)
+                                         : *json_text::parse("{}");
         if (st.meta.head < st.meta.first)
           return;
+        // One read serves the ring and the idempotency keys still in their
+        // window (the keys travel with the records).
         auto ring_size = static_cast<uint64_t>(st.params.limits.ring_size);
-        auto from = st.meta.head >= ring_size ? st.meta.head - ring_size + 1 : 1;
+        auto want = ring_size;
+        auto now = wall_clock_ms();
+        auto window = st.params.limits.idempotency_window.count();
+        if (st.meta.last_ts >= now - window)
+          want = std::max<uint64_t>(want, st.params.limits.max_keys);
+        auto from = st.meta.head >= want ? st.meta.head - want + 1 : 1;
         from = std::max(from, st.meta.first);
         self
           ->request(st.params.store_reader, caf::infinite, read_atom::value,
-                    st.meta.id, from, st.meta.head, ring_size, no_byte_limit)
+                    st.meta.id, from, st.meta.head, want, no_byte_limit)
           .await(
-            [self](const std::vector<record>& records) {
-              for (auto& rec : records)
-                self->state.ring->push(
-                  rec, frames::update(self->state.params.name, rec));
+            [self, ring_size, now](const std::vector<record>& records) {
+              auto& st = self->state;
+              auto ring_from = records.size() > ring_size
+                                 ? records.size() - ring_size
+                                 : 0;
+              for (size_t i = 0; i < records.size(); ++i) {
+                auto& rec = records[i];
+                if (!rec.key.empty())
+                  remember_key(st, rec);
+                if (i >= ring_from)
+                  st.ring->push(rec, frames::update(st.params.name, rec));
+              }
+              expire_keys(st, now);
             },
             [self](caf::error& err) { self->quit(err); });
       },
       [self](caf::error& err) { self->quit(err); });
+}
+
+caf::result<publish_ack> accept_publish(channel_actor* self,
+                                        std::string data_json,
+                                        std::string key) {
+  auto& st = self->state;
+  if (st.is_state() && !json_text::is_object_text(data_json))
+    return make_error(errc::bad_request,
+                      st.params.name
+                        + " is a state channel: data must be a JSON object"
+                          " (a merge patch of its document)");
+  if (key.size() > max_idempotency_key)
+    return make_error(errc::bad_request,
+                      "idempotency key is longer than "
+                        + std::to_string(max_idempotency_key)
+                        + " characters");
+  if (!key.empty()) {
+    expire_keys(st, wall_clock_ms());
+    if (auto it = st.keys.find(key); it != st.keys.end())
+      return publish_ack{st.params.name, it->second.seq, st.meta.epoch};
+    if (auto it = st.key_waiters.find(key); it != st.key_waiters.end()) {
+      // The first publish with this key is queued or being stored.
+      auto rp = self->make_response_promise();
+      it->second.push_back(rp);
+      return rp;
+    }
+  }
+  if (st.pending.size() >= st.params.limits.max_pending)
+    return make_error(errc::rate_limited,
+                      st.params.name + " has "
+                        + std::to_string(st.pending.size())
+                        + " publishes waiting to be stored; retry later");
+  auto rp = self->make_response_promise();
+  if (!key.empty())
+    st.key_waiters[key]; // later repeats wait for this one
+  st.pending.push_back({std::move(data_json), rp, std::move(key)});
+  if (st.persistent()) {
+    flush(self); // publishes queue up behind the append in flight
+  } else if (!st.flush_queued) {
+    // Nothing waits on a store here, so without this every publish would
+    // be its own batch: one message per subscriber per update. The flush
+    // message queues behind the publishes already in the mailbox, which
+    // then go out to each subscriber as one batch.
+    st.flush_queued = true;
+    self->send(self, flush_atom::value);
+  }
+  return rp;
 }
 
 caf::behavior channel_behavior(channel_actor* self, channel_params params) {
@@ -241,25 +354,11 @@ caf::behavior channel_behavior(channel_actor* self, channel_params params) {
     self->delayed_send(self, st.params.limits.trim_interval, tick_atom::value);
   return {
     [self](publish_atom, std::string& data_json) -> caf::result<publish_ack> {
-      auto& st = self->state;
-      if (st.pending.size() >= st.params.limits.max_pending)
-        return make_error(errc::rate_limited,
-                          st.params.name + " has "
-                            + std::to_string(st.pending.size())
-                            + " publishes waiting to be stored; retry later");
-      auto rp = self->make_response_promise();
-      st.pending.push_back({std::move(data_json), rp});
-      if (st.persistent()) {
-        flush(self); // publishes queue up behind the append in flight
-      } else if (!st.flush_queued) {
-        // Nothing waits on a store here, so without this every publish would
-        // be its own batch: one message per subscriber per update. The flush
-        // message queues behind the publishes already in the mailbox, which
-        // then go out to each subscriber as one batch.
-        st.flush_queued = true;
-        self->send(self, flush_atom::value);
-      }
-      return rp;
+      return accept_publish(self, std::move(data_json), {});
+    },
+    [self](publish_atom, std::string& data_json,
+           std::string& key) -> caf::result<publish_ack> {
+      return accept_publish(self, std::move(data_json), std::move(key));
     },
     [self](flush_atom) {
       self->state.flush_queued = false;
@@ -299,7 +398,7 @@ caf::behavior channel_behavior(channel_actor* self, channel_params params) {
         return make_error(errc::unknown_channel,
                           st.params.name + " is a stream channel");
       return state_doc{st.params.name, st.meta.epoch, st.meta.head,
-                       st.doc.dump()};
+                       json_text::dump(st.doc)};
     },
     [self](tick_atom) {
       trim(self);

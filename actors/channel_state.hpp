@@ -20,6 +20,7 @@
 #include "actors/atoms.hpp"
 #include "actors/channel.hpp"
 #include "actors/frames.hpp"
+#include "actors/json_text.hpp"
 #include "actors/messages.hpp"
 #include "actors/update_ring.hpp"
 
@@ -32,6 +33,15 @@ using storage::record;
 struct pending_publish {
   std::string data_json;
   caf::response_promise rp;
+  std::string key; // idempotency key, "" for none
+};
+
+// The idempotency keys of committed publishes, oldest first, so that both
+// the window and the count bound expire from the front.
+struct used_key {
+  std::string key;
+  uint64_t seq = 0;
+  int64_t ts = 0;
 };
 
 struct subscriber {
@@ -49,12 +59,16 @@ struct channel_state {
 
   channel_params params;
   channel_meta meta; // reflects only committed (durable) updates
-  json doc;          // state channels: the document at meta.head
+  json_text::value doc; // state channels: the document at meta.head
   std::optional<update_ring> ring;
   std::map<caf::actor_addr, subscriber> subs;
   std::deque<pending_publish> pending;
   bool busy = false; // an append or a trim is in flight
   bool flush_queued = false; // memory only: a flush_atom is in the mailbox
+  std::map<std::string, used_key> keys; // committed keyed publishes
+  std::deque<used_key> key_order;        // by commit, oldest first
+  // Keys of publishes queued or being written: repeats wait for their ack.
+  std::map<std::string, std::vector<caf::response_promise>> key_waiters;
   frame snapshot_frame;
   uint64_t snapshot_seq = 0;
   // Updates read from the store for catch-ups, encoded once: subscribers
@@ -91,7 +105,7 @@ struct channel_state {
   frame snapshot() {
     if (!snapshot_frame || snapshot_seq != meta.head) {
       snapshot_frame = frames::snapshot(params.name, meta.head, meta.epoch,
-                                        doc.dump());
+                                        json_text::dump(doc));
       snapshot_seq = meta.head;
     }
     return snapshot_frame;

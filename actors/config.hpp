@@ -31,6 +31,11 @@ struct channel_limits {
   // How often retention by age is enforced; zero turns the timer off (tests
   // under the deterministic scheduler, which fires every pending timeout).
   std::chrono::milliseconds trim_interval = std::chrono::seconds(60);
+  // A publish repeating an idempotency key seen within this window (and
+  // among the channel's last `max_keys` keyed publishes) gets the first
+  // publish's seq instead of being stored again.
+  std::chrono::milliseconds idempotency_window = std::chrono::seconds(600);
+  size_t max_keys = 10'000;
 };
 
 struct session_limits {

@@ -14,12 +14,16 @@ frame finish(json& msg, const std::string& id_json) {
   return std::make_shared<const std::string>(msg.dump());
 }
 
-// Embeds JSON text as a value. Inputs were validated when they entered the
-// node, so a parse failure here is a bug upstream: it is sent as null rather
-// than taking the node down.
-json embed(const std::string& json_text) {
-  auto value = json::parse(json_text, nullptr, false);
-  return value.is_discarded() ? json(nullptr) : value;
+// Appends `"data":<data_json>` to a message: the data's text goes out as it
+// was published (numbers are not re-serialised; see json_text.hpp). It was
+// validated when it entered the node.
+frame finish_with_data(json& msg, const std::string& data_json) {
+  auto text = msg.dump();
+  text.pop_back(); // '}'
+  text += ",\"data\":";
+  text += data_json.empty() ? std::string{"null"} : data_json;
+  text.push_back('}');
+  return std::make_shared<const std::string>(std::move(text));
 }
 
 } // namespace
@@ -71,9 +75,8 @@ frame snapshot(const std::string& channel, uint64_t seq,
   json msg = {{"type", "snapshot"},
               {"channel", channel},
               {"seq", seq},
-              {"epoch", epoch},
-              {"data", embed(data_json)}};
-  return finish(msg, {});
+              {"epoch", epoch}};
+  return finish_with_data(msg, data_json);
 }
 
 frame unsubscribed(const std::string& channel, const std::string& id_json) {

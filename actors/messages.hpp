@@ -26,12 +26,17 @@ struct unsubscribe_request {
   std::string id_json;
 };
 
-// `data_json` is compact, valid JSON text (net/ parsed and re-serialised it).
+// `data_json` is compact, valid JSON text (net/ validated it and removed the
+// whitespace, keeping numbers as written). `key` is the publisher's
+// idempotency key ("" for none, at most max_idempotency_key chars).
 struct publish_request {
   std::string channel;
   std::string data_json;
   std::string id_json;
+  std::string key;
 };
+
+inline constexpr size_t max_idempotency_key = 128;
 
 struct publish_ack {
   std::string channel;
@@ -72,7 +77,7 @@ typename Inspector::result_type inspect(Inspector& f, unsubscribe_request& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, publish_request& x) {
   return f(caf::meta::type_name("publish_request"), x.channel, x.data_json,
-           x.id_json);
+           x.id_json, x.key);
 }
 
 template <class Inspector>
@@ -104,7 +109,7 @@ namespace tidewire::storage {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, record& x) {
-  return f(caf::meta::type_name("record"), x.seq, x.ts, x.data);
+  return f(caf::meta::type_name("record"), x.seq, x.ts, x.data, x.key);
 }
 
 template <class Inspector>

@@ -320,7 +320,8 @@ void publish_reply(session_actor* self, caf::expected<publish_ack> ack,
 
 void send_publish(session_actor* self, const caf::actor& channel,
                   publish_request req) {
-  self->request(channel, request_timeout, publish_atom::value, req.data_json)
+  self->request(channel, request_timeout, publish_atom::value, req.data_json,
+                req.key)
     .then(
       [self, id = req.id_json](const publish_ack& ack) {
         publish_reply(self, ack, id);

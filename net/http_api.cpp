@@ -10,6 +10,7 @@
 #include "actors/api.hpp"
 #include "actors/config.hpp"
 #include "actors/errors.hpp"
+#include "actors/json_text.hpp"
 #include "net/request_parser.hpp"
 #include "net/url.hpp"
 
@@ -38,16 +39,25 @@ api_response method_not_allowed(std::string allow) {
   return res;
 }
 
-// Parses stored JSON text for embedding; null when it is not JSON (it always
-// is: net/ validated it before it was published).
-json embed(const std::string& text) {
-  auto v = json::parse(text, nullptr, false);
-  return v.is_discarded() ? json() : v;
+// Appends `"data":<data_json>` to a serialised object: stored data goes out
+// as it was published (numbers are not re-serialised; see json_text.hpp).
+std::string with_data(const json& obj, const std::string& data_json) {
+  auto text = obj.dump();
+  text.pop_back(); // '}'
+  text += ",\"data\":";
+  text += data_json.empty() ? std::string{"null"} : data_json;
+  text.push_back('}');
+  return text;
 }
 
 void publish(caf::actor_system& sys, const caf::actor& directory,
              const api_limits& limits, std::string channel, std::string body,
-             std::function<void(api_response)> done) {
+             std::string key, std::function<void(api_response)> done) {
+  if (key.size() > max_idempotency_key)
+    return done(error_response("bad_request",
+                               "Idempotency-Key is longer than "
+                                 + std::to_string(max_idempotency_key)
+                                 + " characters"));
   if (body.size() > limits.max_frame)
     return done(error_response("too_large",
                                "body is " + std::to_string(body.size())
@@ -58,13 +68,11 @@ void publish(caf::actor_system& sys, const caf::actor& directory,
                                "JSON nested deeper than "
                                  + std::to_string(limits.max_depth)
                                  + " levels"));
-  auto data = json::parse(body, nullptr, false);
-  if (data.is_discarded())
+  auto data_json = json_text::compact(body);
+  if (!data_json)
     return done(error_response("bad_request", "body is not valid JSON"));
-  auto data_json = data.dump();
-  if (data_json.size() > limits.max_frame)
-    return done(error_response("too_large", "data is larger than the limit"));
-  api::publish(sys, directory, std::move(channel), std::move(data_json),
+  api::publish(sys, directory, std::move(channel), std::move(*data_json),
+               std::move(key),
                [done = std::move(done)](caf::expected<publish_ack> ack) {
                  if (!ack)
                    return done(from_error(ack.error()));
@@ -123,20 +131,25 @@ void history(caf::actor_system& sys, const caf::actor& directory,
     [done = std::move(done), max_bytes](caf::expected<history_page> page) {
       if (!page)
         return done(from_error(page.error()));
-      auto updates = json::array();
+      std::string updates = "[";
       size_t bytes = 0;
       for (const auto& r : page->updates) {
         bytes += r.data.size();
-        if (!updates.empty() && bytes > max_bytes)
+        if (updates.size() > 1 && bytes > max_bytes)
           break; // the client continues from the last seq it got
-        updates.push_back(
-          json{{"seq", r.seq}, {"ts", r.ts}, {"data", embed(r.data)}});
+        if (updates.size() > 1)
+          updates.push_back(',');
+        updates += with_data(json{{"seq", r.seq}, {"ts", r.ts}}, r.data);
       }
-      done(ok(json{{"channel", page->channel},
-                   {"epoch", page->epoch},
-                   {"head", page->head},
-                   {"first", page->first},
-                   {"updates", std::move(updates)}}));
+      updates.push_back(']');
+      auto body = json{{"channel", page->channel},
+                       {"epoch", page->epoch},
+                       {"head", page->head},
+                       {"first", page->first}}
+                    .dump();
+      body.pop_back();
+      body += ",\"updates\":" + updates + "}";
+      done(api_response{200, std::move(body), {}});
     });
 }
 
@@ -146,10 +159,13 @@ void state(caf::actor_system& sys, const caf::actor& directory,
              [done = std::move(done)](caf::expected<state_doc> doc) {
                if (!doc)
                  return done(from_error(doc.error()));
-               done(ok(json{{"channel", doc->channel},
-                            {"epoch", doc->epoch},
-                            {"seq", doc->seq},
-                            {"data", embed(doc->data_json)}}));
+               done(api_response{
+                 200,
+                 with_data(json{{"channel", doc->channel},
+                                {"epoch", doc->epoch},
+                                {"seq", doc->seq}},
+                           doc->data_json),
+                 {}});
              });
 }
 
@@ -258,7 +274,8 @@ void handle_api(caf::actor_system& sys, const caf::actor& directory,
                                  "publish bodies must be sent with "
                                  "Content-Type: application/json"));
     return publish(sys, directory, limits, std::move(*name),
-                   std::move(req.body), std::move(done));
+                   std::move(req.body), std::move(req.idempotency_key),
+                   std::move(done));
   }
   if (req.method != "GET")
     return done(method_not_allowed("GET"));

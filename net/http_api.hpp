@@ -29,6 +29,7 @@ struct api_request {
   // The caller's verified rights (anonymous: all). net/ answers 401 itself
   // when a token is required and missing; here a missing right is 403.
   auth::claims claims;
+  std::string idempotency_key; // the Idempotency-Key header, "" when absent
 };
 
 struct api_response {

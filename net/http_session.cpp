@@ -258,7 +258,7 @@ void http_session::serve_api(request& req, std::string_view path,
       res.set(http::field::vary, "Origin");
       res.set(http::field::access_control_allow_methods, "GET, POST, OPTIONS");
       res.set(http::field::access_control_allow_headers,
-              "Content-Type, Authorization");
+              "Content-Type, Authorization, Idempotency-Key");
       res.set(http::field::access_control_max_age, "600");
     }
     res.keep_alive(keep_alive);
@@ -267,6 +267,7 @@ void http_session::serve_api(request& req, std::string_view path,
   api_request api_req{std::string{sv(req.method_string())}, std::string{path},
                       std::string{query}, std::move(req.body()),
                       std::string{sv(req[http::field::content_type])}};
+  api_req.idempotency_key = std::string{sv(req["Idempotency-Key"])};
   if (state_->cfg.verifier) {
     auto token = bearer_token(sv(req[http::field::authorization]));
     if (!token) {

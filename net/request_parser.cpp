@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/config.hpp"
+#include "actors/json_text.hpp"
 
 namespace tidewire::net {
 
@@ -78,15 +79,29 @@ client_request parse_unsubscribe(const json& msg, std::string id_json) {
                              std::move(id_json)};
 }
 
-client_request parse_publish(const json& msg, std::string id_json,
-                             const parser_limits& limits) {
+// `raw` is the same message parsed with its numbers kept as written: the
+// published data is taken from it, so it reaches subscribers unrounded.
+client_request parse_publish(const json& msg, const json_text::value* raw,
+                             std::string id_json, const parser_limits& limits) {
   auto channel = read_channel(msg, id_json);
   if (auto err = std::get_if<request_error>(&channel))
     return std::move(*err);
   auto it = msg.find("data");
   if (it == msg.end())
     return bad_request("missing field 'data'", id_json);
-  auto data = it->dump();
+  std::string key;
+  if (auto k = msg.find("key"); k != msg.end() && !k->is_null()) {
+    if (!k->is_string())
+      return bad_request("field 'key' must be a string", id_json);
+    key = k->get<std::string>();
+    if (key.empty() || key.size() > max_idempotency_key)
+      return bad_request("field 'key' must have 1 to "
+                           + std::to_string(max_idempotency_key)
+                           + " characters",
+                         id_json);
+  }
+  const json_text::value* raw_data = raw ? raw->find("data") : nullptr;
+  auto data = raw_data ? json_text::dump(*raw_data) : it->dump();
   if (data.size() > limits.max_frame)
     return request_error{"too_large",
                          "field 'data' is " + std::to_string(data.size())
@@ -94,7 +109,7 @@ client_request parse_publish(const json& msg, std::string id_json,
                            + std::to_string(limits.max_frame),
                          id_json};
   return publish_request{std::move(std::get<std::string>(channel)),
-                         std::move(data), std::move(id_json)};
+                         std::move(data), std::move(id_json), std::move(key)};
 }
 
 client_request parse_auth(const json& msg, std::string id_json) {
@@ -106,7 +121,8 @@ client_request parse_auth(const json& msg, std::string id_json) {
   return auth_request{it->get<std::string>(), std::move(id_json)};
 }
 
-client_request parse_message(const json& msg, const parser_limits& limits) {
+client_request parse_message(const json& msg, const json_text::value* raw,
+                             const parser_limits& limits) {
   if (!msg.is_object())
     return bad_request("a message must be a JSON object");
   std::string id_json;
@@ -126,7 +142,7 @@ client_request parse_message(const json& msg, const parser_limits& limits) {
   if (type == "unsubscribe")
     return parse_unsubscribe(msg, std::move(id_json));
   if (type == "publish")
-    return parse_publish(msg, std::move(id_json), limits);
+    return parse_publish(msg, raw, std::move(id_json), limits);
   if (type == "ping")
     return ping_request{std::move(id_json)};
   if (type == "auth")
@@ -195,12 +211,16 @@ std::vector<client_request> parse_text_frame(std::string_view text,
                                    + std::to_string(limits.max_batch) + ")"));
     } else {
       out.reserve(doc.size());
-      for (const auto& msg : doc)
-        out.emplace_back(parse_message(msg, limits));
+      auto raw = json_text::parse(text);
+      for (size_t i = 0; i < doc.size(); ++i)
+        out.emplace_back(parse_message(
+          doc[i], raw && i < raw->items.size() ? &raw->items[i] : nullptr,
+          limits));
     }
     return out;
   }
-  out.emplace_back(parse_message(doc, limits));
+  auto raw = json_text::parse(text);
+  out.emplace_back(parse_message(doc, raw ? &*raw : nullptr, limits));
   return out;
 }
 

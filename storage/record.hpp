@@ -14,7 +14,11 @@ struct record {
   uint64_t seq = 0;
   int64_t ts = 0; // acceptance time, ms since the Unix epoch
   std::string data;
-  MSGPACK_DEFINE_MAP(seq, ts, data);
+  // The publisher's idempotency key, "" for none. Stored with the record so
+  // a restart (and a replica) knows which keys were already used. Records
+  // written before it existed simply have no "key" entry.
+  std::string key;
+  MSGPACK_DEFINE_MAP(seq, ts, data, key);
 };
 
 // Per-channel metadata, stored beside the channel's records and rewritten in

@@ -87,6 +87,50 @@ test('a skipped seq is never shown: the client re-subscribes from its last seq',
   assert.equal(ws().sentOfType('subscribe').length, 2, 'no further re-subscribe');
 });
 
+test('a catch-up overtaken by retention: a second subscribed names the missing seqs and is a reset', (t) => {
+  const { client, ws } = setup({ resume: { trades: { kind: 'stream', epoch: 'e1', seq: 10 } } });
+  t.after(() => client.close());
+  ws().welcome();
+  const sub = ws().sentOfType('subscribe').at(-1);
+  assert.equal(sub.since, 10);
+  const seen = [];
+  const resets = [];
+  const gaps = [];
+  client.on('trades', (_d, m) => seen.push(m.seq));
+  client.on('reset', (r) => resets.push(r));
+  client.on('gap', (g) => gaps.push(g));
+  ws().deliver({ type: 'subscribed', id: sub.id, channel: 'trades', kind: 'stream', epoch: 'e1', seq: 100, recovered: true });
+  ws().deliver([11, 12].map((seq) => ({ type: 'update', channel: 'trades', seq, data: {} })));
+  ws().deliver({ type: 'subscribed', id: sub.id, channel: 'trades', kind: 'stream', epoch: 'e1', seq: 100, recovered: false, reason: 'trimmed', missing: { from: 13, to: 40 } });
+  ws().deliver([41, 42].map((seq) => ({ type: 'update', channel: 'trades', seq, data: {} })));
+  assert.deepEqual(seen, [11, 12, 41, 42]);
+  assert.equal(gaps.length, 0, 'announced, not a gap to repair');
+  assert.equal(resets.length, 1);
+  assert.equal(resets[0].reason, 'trimmed');
+  assert.deepEqual(resets[0].missing, { from: 13, to: 40 });
+  assert.equal(resets[0].previousSeq, 12);
+  assert.equal(ws().sentOfType('subscribe').length, 1, 'nothing to re-subscribe');
+});
+
+test('an error naming a live channel drops it; the next connection subscribes again from its seq', (t) => {
+  const { client, ws, clock } = setup({ channels: ['trades'] });
+  t.after(() => client.close());
+  ws().welcome();
+  const sub = ws().sentOfType('subscribe').at(-1);
+  subscribedReply(ws(), 'trades', { kind: 'stream', epoch: 'e1', seq: 0, recovered: false });
+  ws().deliver({ type: 'update', channel: 'trades', seq: 1, data: {} });
+  const errors = [];
+  client.on('server_error', (e) => errors.push(e));
+  ws().deliver({ type: 'error', id: sub.id, channel: 'trades', code: 'unavailable', message: 'channel trades stopped' });
+  assert.equal(errors.length, 1);
+  assert.equal(errors[0].channel, 'trades');
+  assert.equal(client.channel('trades').status, 'error');
+  ws().serverClose(1006);
+  clock.advance(client.stateInfo.retryAt - clock.now());
+  ws().welcome();
+  assert.equal(ws().sentOfType('subscribe').at(-1).since, 1);
+});
+
 test('an unsubscribe applied after the re-subscribe is repaired', (t) => {
   const { client, ws } = setup({ channels: ['trades'] });
   t.after(() => client.close());
@@ -283,11 +327,12 @@ test('publish resolves with the ack matched by id, rejects with the error code',
   await assert.rejects(p2, (err) => err.code === 'invalid_channel' && err.channel === 'no such');
 });
 
-test('publish: unknown fate on disconnect and timeouts reject explicitly', async (t) => {
+test('publish: with retry off, unknown fate on disconnect and timeouts reject explicitly', async (t) => {
   const { client, ws, clock } = setup({ publishTimeoutMs: 500 });
   t.after(() => client.close());
   ws().welcome();
-  const sent = client.publish('trades', {});
+  const sent = client.publish('trades', {}, { retry: false });
+  assert.equal(ws().sentOfType('publish')[0].key, undefined, 'no key without retry');
   ws().serverClose(1006);
   await assert.rejects(sent, { code: 'disconnected' });
   const waiting = client.publish('trades', {});
@@ -295,6 +340,31 @@ test('publish: unknown fate on disconnect and timeouts reject explicitly', async
   await assert.rejects(waiting, { code: 'timeout' });
   client.close();
   await assert.rejects(client.publish('trades', {}), { code: 'closed' });
+});
+
+test('publish: sent with a key, sent again with the same key after a reconnection, resolved once', async (t) => {
+  const { client, ws, clock } = setup({ publishTimeoutMs: 60000 });
+  t.after(() => client.close());
+  ws().welcome();
+  const p = client.publish('trades', { n: 1 });
+  const later = client.publish('trades', { n: 2 }, { key: 'mine' });
+  const [first, second] = ws().sentOfType('publish');
+  assert.equal(typeof first.key, 'string');
+  assert.ok(first.key.length > 0 && first.key.length <= 128);
+  assert.equal(second.key, 'mine');
+  const before = ws();
+  ws().serverClose(1006); // the acks are lost
+  clock.advance(client.stateInfo.retryAt - clock.now());
+  assert.notEqual(ws(), before);
+  ws().welcome();
+  const again = ws().sentOfType('publish');
+  assert.deepEqual(again.map((m) => m.key), [first.key, 'mine'], 'same keys, same order');
+  ws().deliver([
+    { type: 'published', id: again[0].id, channel: 'trades', seq: 7, epoch: 'e' },
+    { type: 'published', id: again[1].id, channel: 'trades', seq: 8, epoch: 'e' },
+  ]);
+  assert.deepEqual(await p, { channel: 'trades', seq: 7, epoch: 'e' });
+  assert.deepEqual(await later, { channel: 'trades', seq: 8, epoch: 'e' });
 });
 
 test('close codes: 1008 and 1011 are errors, repeated failures become offline; both keep retrying', (t) => {

@@ -227,6 +227,10 @@ const char* usage() {
   --max-pending-publishes=N
                          publishes queued per channel behind its store write
                          before rate_limited / 429 (8192)
+  --idempotency-window-s=N
+                         a publish repeating a key seen this recently gets
+                         the first one's seq (600)
+  --idempotency-keys=N   keys remembered per channel within the window (10000)
   --max-subscriptions=N  channels one client may subscribe to at once (1024)
   --max-channels=N       channels a node holds before new names from `*`
                          patterns get rate_limited / 429 (100000)
@@ -350,6 +354,18 @@ caf::expected<node_options> parse_options(const std::vector<std::string>& args) 
      [&](auto& f, auto& v) {
        return parse_number<size_t>(f, v, 1, 10'000'000,
                                    opts.channel.max_pending);
+     }},
+    {"idempotency-window-s",
+     [&](auto& f, auto& v) {
+       uint64_t seconds = 0;
+       if (auto err = parse_number<uint64_t>(f, v, 0, 30 * 86'400, seconds))
+         return err;
+       opts.channel.idempotency_window = std::chrono::seconds(seconds);
+       return caf::error{};
+     }},
+    {"idempotency-keys",
+     [&](auto& f, auto& v) {
+       return parse_number<size_t>(f, v, 0, 10'000'000, opts.channel.max_keys);
      }},
     {"max-subscriptions",
      [&](auto& f, auto& v) {

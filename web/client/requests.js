@@ -2,11 +2,26 @@
 // client's own subscribes and unsubscribes, which share the id space so that
 // an `error` can be traced back to whatever caused it.
 //
-// Publishes are at most once. One made while disconnected waits in the
-// outbox until the next welcome; one already sent when the connection goes
-// has an unknown fate and is rejected ('disconnected'), never re-sent.
+// Publishes carry an idempotency key (`key`; a random one unless the caller
+// gives one), so they are sent again safely: one made while disconnected
+// waits in the outbox until the next welcome, and one already sent when the
+// connection goes (its fate unknown) is sent again with the same key after
+// the next welcome; the node stores it at most once and answers a repeat
+// with the first publish's seq. It rejects only at its timeout. With
+// `retry: false` a publish is at most once and rejects ('disconnected')
+// when the connection goes before the ack.
 
 import { publishTimeoutMs } from './options.js';
+
+// 128 random bits as hex: unique per publish across clients and restarts.
+function randomKey() {
+  const c = globalThis.crypto;
+  if (c?.randomUUID) return c.randomUUID();
+  const bytes = new Uint8Array(16);
+  if (c?.getRandomValues) c.getRandomValues(bytes);
+  else for (let i = 0; i < 16; i++) bytes[i] = Math.floor(Math.random() * 256);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
 
 export class TidewireError extends Error {
   constructor(code, message, details = {}) {
@@ -50,10 +65,13 @@ export class Requests {
   }
 
   /** See TidewireClient.publish(). */
-  publish(channel, data, timeoutMs) {
+  publish(channel, data, { timeoutMs, key, retry = true } = {}) {
     return new Promise((resolve, reject) => {
       const id = this._nextId++;
-      const req = { type: 'publish', channel, resolve, reject, msg: { type: 'publish', id, channel, data }, sent: false };
+      const msg = { type: 'publish', id, channel, data };
+      if (key !== undefined) msg.key = String(key);
+      else if (retry) msg.key = randomKey();
+      const req = { type: 'publish', channel, resolve, reject, msg, sent: false, retry: retry && msg.key !== undefined };
       const ms = publishTimeoutMs(this._options, timeoutMs);
       req.timer = this._timers.setTimeout(() => {
         this._pending.delete(id);
@@ -129,10 +147,15 @@ export class Requests {
         this._pending.delete(id);
         continue;
       }
-      if (req.sent || includeUnsent) {
+      if (includeUnsent || (req.sent && !req.retry)) {
         this._settle(id, new TidewireError(code, message, { channel: req.channel }));
+      } else if (req.sent) {
+        // Fate unknown: sent again, same key, after the next welcome.
+        req.sent = false;
+        this._outbox.push(req);
       }
     }
+    this._outbox.sort((a, b) => a.msg.id - b.msg.id); // keep publish order
     if (includeUnsent) this._outbox = [];
   }
 }

@@ -202,7 +202,13 @@ export class TidewireClient extends Emitter {
   reconnectNow(): this;
   subscriptions(): string[];
   channel(name: string): (ChannelPosition & { status: string }) | null;
-  publish(channel: string, data: Json, options?: { timeoutMs?: number }): Promise<PublishAck>;
+  publish(channel: string, data: Json, options?: {
+    timeoutMs?: number;
+    /** Idempotency key (1-128 chars); default: a random one per publish. */
+    key?: string;
+    /** Send again after a reconnection until acknowledged (default true). */
+    retry?: boolean;
+  }): Promise<PublishAck>;
 
   on(event: 'state' | ConnectionState, fn: (info: StateInfo) => void): Unsubscribe;
   on(event: 'welcome', fn: (welcome: NonNullable<TidewireClient['welcome']>) => void): Unsubscribe;

@@ -152,11 +152,14 @@ export class TidewireClient extends Emitter {
   /**
    * Publishes `data` on `channel`. Resolves with the `published` ack
    * ({channel, seq, epoch}); rejects with a TidewireError whose `code` is the
-   * server's error code, or 'timeout', 'disconnected' (sent, fate unknown),
-   * 'closed'.
+   * server's error code, or 'timeout', 'closed', or (only with
+   * `retry: false`) 'disconnected' (sent, fate unknown).
+   * By default the publish carries an idempotency key (`key`, or a random
+   * one) and is sent again after a reconnection until it is acknowledged or
+   * times out: the node stores it once whatever the number of attempts.
    */
-  publish(channel, data, { timeoutMs } = {}) {
-    return this._requests.publish(channel, data, timeoutMs);
+  publish(channel, data, { timeoutMs, key, retry } = {}) {
+    return this._requests.publish(channel, data, { timeoutMs, key, retry });
   }
 
   // ---- receiving -------------------------------------------------------------

@@ -1,0 +1,216 @@
+#include "actors/json_text.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace tidewire::json_text {
+
+namespace {
+
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+// A member name as the string it denotes ("a" and "\u0061" are one name).
+std::string unescaped(const std::string& raw_key) {
+  if (raw_key.find('\\') == std::string::npos)
+    return raw_key.substr(1, raw_key.size() - 2);
+  return nlohmann::json::parse(raw_key).get<std::string>();
+}
+
+bool same_name(const std::string& raw_key, std::string_view name) {
+  return unescaped(raw_key) == name;
+}
+
+bool same_key(const std::string& a, const std::string& b) {
+  if (a.find('\\') == std::string::npos && b.find('\\') == std::string::npos)
+    return a == b;
+  return unescaped(a) == unescaped(b);
+}
+
+// Recursive descent over text nlohmann::json::accept has validated (so
+// every token is well formed; only the structure is read here). Depth is
+// bounded by the callers' json_depth_ok before anything is parsed.
+struct reader {
+  std::string_view in;
+  size_t pos = 0;
+
+  void skip() {
+    while (pos < in.size() && is_space(in[pos]))
+      ++pos;
+  }
+
+  std::string string_token() {
+    auto start = pos++;
+    while (in[pos] != '"') {
+      if (in[pos] == '\\')
+        ++pos;
+      ++pos;
+    }
+    ++pos;
+    return std::string{in.substr(start, pos - start)};
+  }
+
+  value read() {
+    skip();
+    value v;
+    char c = in[pos];
+    if (c == '{') {
+      v.type = value::kind::object;
+      ++pos;
+      skip();
+      if (in[pos] == '}') {
+        ++pos;
+        return v;
+      }
+      for (;;) {
+        skip();
+        auto key = string_token();
+        skip();
+        ++pos; // ':'
+        auto member = read();
+        // Duplicate names: the last one wins, as for nlohmann::json.
+        bool replaced = false;
+        for (auto& [k, old] : v.members)
+          if (same_key(k, key)) {
+            old = std::move(member);
+            replaced = true;
+            break;
+          }
+        if (!replaced)
+          v.members.emplace_back(std::move(key), std::move(member));
+        skip();
+        if (in[pos++] == '}')
+          return v;
+      }
+    }
+    if (c == '[') {
+      v.type = value::kind::array;
+      ++pos;
+      skip();
+      if (in[pos] == ']') {
+        ++pos;
+        return v;
+      }
+      for (;;) {
+        v.items.push_back(read());
+        skip();
+        if (in[pos++] == ']')
+          return v;
+      }
+    }
+    if (c == '"') {
+      v.text = string_token();
+      return v;
+    }
+    auto start = pos;
+    while (pos < in.size() && !is_space(in[pos]) && in[pos] != ','
+           && in[pos] != ']' && in[pos] != '}')
+      ++pos;
+    v.text = std::string{in.substr(start, pos - start)};
+    return v;
+  }
+};
+
+} // namespace
+
+const value* value::find(std::string_view name) const {
+  for (auto& [k, v] : members)
+    if (same_name(k, name))
+      return &v;
+  return nullptr;
+}
+
+std::optional<std::string> compact(std::string_view text) {
+  if (!nlohmann::json::accept(text))
+    return std::nullopt;
+  std::string out;
+  out.reserve(text.size());
+  bool in_string = false;
+  bool escaped = false;
+  for (char c : text) {
+    if (in_string) {
+      out.push_back(c);
+      if (escaped)
+        escaped = false;
+      else if (c == '\\')
+        escaped = true;
+      else if (c == '"')
+        in_string = false;
+      continue;
+    }
+    if (is_space(c))
+      continue;
+    if (c == '"')
+      in_string = true;
+    out.push_back(c);
+  }
+  return out;
+}
+
+std::optional<value> parse(std::string_view text) {
+  if (!nlohmann::json::accept(text))
+    return std::nullopt;
+  return reader{text}.read();
+}
+
+void dump_to(const value& v, std::string& out) {
+  switch (v.type) {
+    case value::kind::scalar:
+      out += v.text;
+      return;
+    case value::kind::array:
+      out.push_back('[');
+      for (size_t i = 0; i < v.items.size(); ++i) {
+        if (i > 0)
+          out.push_back(',');
+        dump_to(v.items[i], out);
+      }
+      out.push_back(']');
+      return;
+    case value::kind::object:
+      out.push_back('{');
+      for (size_t i = 0; i < v.members.size(); ++i) {
+        if (i > 0)
+          out.push_back(',');
+        out += v.members[i].first;
+        out.push_back(':');
+        dump_to(v.members[i].second, out);
+      }
+      out.push_back('}');
+      return;
+  }
+}
+
+std::string dump(const value& v) {
+  std::string out;
+  dump_to(v, out);
+  return out;
+}
+
+void merge_patch(value& target, const value& patch) {
+  if (!patch.is_object()) {
+    target = patch;
+    return;
+  }
+  if (!target.is_object()) {
+    target = value{};
+    target.type = value::kind::object;
+  }
+  for (auto& [key, p] : patch.members) {
+    auto it = target.members.begin();
+    while (it != target.members.end() && !same_key(it->first, key))
+      ++it;
+    if (p.is_null()) {
+      if (it != target.members.end())
+        target.members.erase(it);
+      continue;
+    }
+    if (it == target.members.end()) {
+      target.members.emplace_back(key, value{});
+      it = std::prev(target.members.end());
+    }
+    merge_patch(it->second, p);
+  }
+}
+
+} // namespace tidewire::json_text
