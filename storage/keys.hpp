@@ -8,6 +8,9 @@
 //                "store_id"        -> 16 lowercase hex chars
 //                "next_id"         -> decimal next channel id
 //                "channel/<name>"  -> msgpack channel_meta
+//                "run_state"       -> "clean", or "open:<mode>" while a node
+//                                     has the store open (mode: wal | sync)
+//                "boot_id"         -> the kernel boot id of the last open
 //
 // Big-endian makes RocksDB's bytewise order equal (id, seq) order, so one
 // channel's history is one contiguous, seq-ordered range.
@@ -24,6 +27,8 @@ inline constexpr std::string_view format = "format";
 inline constexpr std::string_view store_id = "store_id";
 inline constexpr std::string_view next_id = "next_id";
 inline constexpr std::string_view channel_prefix = "channel/";
+inline constexpr std::string_view run_state = "run_state";
+inline constexpr std::string_view boot_id = "boot_id";
 
 // The 12-byte key of record `seq` of channel `id`.
 std::string record_key(uint32_t id, uint64_t seq);

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <system_error>
 
 #include "storage/codec.hpp"
@@ -134,6 +135,54 @@ rocksdb::Status read_marker(store_state& d, bool may_initialize) {
   return rocksdb::Status::OK();
 }
 
+std::string read_boot_id(const std::string& override_path) {
+  std::ifstream in{override_path.empty() ? "/proc/sys/kernel/random/boot_id"
+                                         : override_path};
+  std::string id;
+  std::getline(in, id);
+  return id; // "" when unknown: then every unclean wal open renews epochs
+}
+
+// Decides whether the last run may have lost acknowledged writes, and marks
+// this run. A `wal` write is in the OS page cache when it is acknowledged:
+// it survives the process dying (same boot) but not the machine going down.
+// So an unclean close followed by a reboot (another boot id, or none known)
+// of a store last written with `wal` starts new epochs; `sync` writes were on
+// disk, and a clean close synced the WAL.
+rocksdb::Status mark_run(store_state& d) {
+  std::string last_state;
+  std::string last_boot;
+  rocksdb::ReadOptions ro;
+  auto s = d.db->Get(ro, d.meta, std::string{keys::run_state}, &last_state);
+  if (s.IsNotFound())
+    last_state = "clean"; // a new store, or one from before the marker
+  else if (!s.ok())
+    return s;
+  s = d.db->Get(ro, d.meta, std::string{keys::boot_id}, &last_boot);
+  if (!s.ok() && !s.IsNotFound())
+    return s;
+  auto boot = read_boot_id(d.opts.boot_id_path);
+  if (last_state == "open:wal" && (boot.empty() || boot != last_boot)) {
+    s = renew_all_epochs(d);
+    if (!s.ok())
+      return s;
+    d.epochs_renewed = true;
+  }
+  rocksdb::WriteBatch batch;
+  s = batch.Put(d.meta, std::string{keys::run_state},
+                d.opts.mode == durability::sync ? "open:sync" : "open:wal");
+  if (s.ok())
+    s = batch.Put(d.meta, std::string{keys::boot_id}, boot);
+  if (!s.ok())
+    return s;
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  s = d.db->Write(wo, &batch);
+  if (s.ok())
+    d.marks_runs = true;
+  return s;
+}
+
 rocksdb::Status open_writer(store_state& d) {
   const auto& path = d.opts.path;
   data_dir::kind kind;
@@ -168,7 +217,10 @@ rocksdb::Status open_writer(store_state& d) {
                                     s.ToString());
   d.db.reset(raw);
   attach_handles(d);
-  return read_marker(d, true);
+  s = read_marker(d, true);
+  if (!s.ok())
+    return s;
+  return mark_run(d);
 }
 
 rocksdb::Status open_reader(store_state& d) {
@@ -214,6 +266,14 @@ rocksdb::Status open_reader(store_state& d) {
 } // namespace
 
 store_state::~store_state() {
+  if (db && marks_runs) {
+    // Synced: this also puts every earlier WAL record of this run on disk,
+    // so a clean close loses nothing whatever the durability mode.
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    db->Put(wo, meta, std::string{keys::run_state}, "clean")
+      .PermitUncheckedError();
+  }
   if (db) {
     for (auto* h : handles)
       db->DestroyColumnFamilyHandle(h).PermitUncheckedError();

@@ -19,6 +19,9 @@ namespace {
 constexpr size_t epoch_store_prefix = 8;
 constexpr size_t epoch_random_bytes = 8;
 
+// Trims of up to this many records use point deletes (see trim()).
+constexpr uint64_t point_delete_limit = 65536;
+
 rocksdb::Status read_only_error() {
   return rocksdb::Status::NotSupported("the store is open read-only");
 }
@@ -47,6 +50,34 @@ rocksdb::ColumnFamilyHandle* replay_store::meta_cf() const {
 
 bool replay_store::read_only() const {
   return impl_->opts.read_only;
+}
+
+bool replay_store::epochs_renewed() const {
+  return impl_->epochs_renewed;
+}
+
+rocksdb::Status renew_all_epochs(store_state& d) {
+  const std::string prefix{keys::channel_prefix};
+  rocksdb::WriteBatch batch;
+  std::unique_ptr<rocksdb::Iterator> it{
+    d.db->NewIterator(rocksdb::ReadOptions{}, d.meta)};
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);
+       it->Next()) {
+    channel_meta meta;
+    auto s = codec::decode(it->value(), &meta, it->key().ToString());
+    if (!s.ok())
+      return s;
+    meta.epoch = d.store_id.substr(0, epoch_store_prefix)
+                 + random_hex(epoch_random_bytes);
+    s = batch.Put(d.meta, it->key(), codec::encode(meta));
+    if (!s.ok())
+      return s;
+  }
+  if (!it->status().ok())
+    return it->status();
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  return d.db->Write(wo, &batch);
 }
 
 rocksdb::Status replay_store::load_meta(const std::string& name,
@@ -233,10 +264,22 @@ rocksdb::Status replay_store::trim(channel_meta* meta, uint64_t max_count,
   channel_meta updated = *meta;
   updated.first = new_first;
   rocksdb::WriteBatch batch;
-  // From seq 0, not from meta->first: also sweeps anything a crash between
-  // an older trim's decision and its write could have left behind.
-  auto s = batch.DeleteRange(d.records, keys::record_key(meta->id, 0),
-                             keys::record_key(meta->id, new_first));
+  // Small trims (the ~1% steps of a busy channel) delete record by record:
+  // range tombstones in the memtable are re-fragmented by every read and
+  // write that meets them, so one per step would pile up and slow a small
+  // retention down to a crawl. Point tombstones cost what the puts did and
+  // sit below every read's start key. Only a trim of many records at once
+  // (age retention after a quiet spell) uses one range delete, so those stay
+  // rare. The trim and the new `first` are one WriteBatch, so nothing is
+  // ever left below `first`.
+  rocksdb::Status s;
+  if (new_first - meta->first <= point_delete_limit) {
+    for (auto seq = meta->first; seq < new_first && s.ok(); ++seq)
+      s = batch.Delete(d.records, keys::record_key(meta->id, seq));
+  } else {
+    s = batch.DeleteRange(d.records, keys::record_key(meta->id, 0),
+                          keys::record_key(meta->id, new_first));
+  }
   if (s.ok())
     s = batch.Put(d.meta, keys::channel_key(meta->name),
                   codec::encode(updated));

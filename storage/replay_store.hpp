@@ -31,6 +31,10 @@ struct open_options {
   // in `secondary_path`; never takes the writer's lock.
   bool read_only = false;
   std::string secondary_path;
+  // Where the kernel boot id is read; tests point it at a file of their
+  // own (the node takes it from TIDEWIRE_BOOT_ID_FILE). Empty: the
+  // kernel's, /proc/sys/kernel/random/boot_id.
+  std::string boot_id_path;
 };
 
 // The on-disk format version this build writes. A store with a newer version
@@ -119,6 +123,12 @@ public:
 
   // Added: true when opened with open_options::read_only (a secondary).
   bool read_only() const;
+
+  // True when this open gave every channel a new epoch: the last node to
+  // write with durability wal did not close the store cleanly and the
+  // machine has rebooted since, so writes it acknowledged may be lost (the
+  // OS never flushed them). See docs/architecture.md, durability.
+  bool epochs_renewed() const;
 
 private:
   replay_store() = default;

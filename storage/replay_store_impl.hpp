@@ -36,6 +36,10 @@ struct store_state {
   std::mutex create_mutex;
   uint32_t next_id = 1;
 
+  // A writer records "open:<mode>" at open and "clean" when it closes.
+  bool marks_runs = false;
+  bool epochs_renewed = false;
+
   store_state() = default;
   store_state(const store_state&) = delete;
   store_state& operator=(const store_state&) = delete;
@@ -44,5 +48,8 @@ struct store_state {
 };
 
 struct replay_store::impl : store_state {};
+
+// Gives every stored channel a new epoch (one synced WriteBatch).
+rocksdb::Status renew_all_epochs(store_state& d);
 
 } // namespace tidewire::storage

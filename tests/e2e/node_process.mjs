@@ -65,8 +65,8 @@ export async function runNode(args, { timeoutMs = 15000 } = {}) {
 // Starts a node on an ephemeral port and waits (bounded) for its ready line.
 // Options: simulate (false), args (extra flags), dataDir (reuse one),
 // readyTimeoutMs, prefix (a command the binary runs under, e.g.
-// ['prlimit', '--nofile=64:64']).
-export async function startNode({ simulate = false, args = [], dataDir, readyTimeoutMs = 20000, prefix = [] } = {}) {
+// ['prlimit', '--nofile=64:64']), env (extra environment variables).
+export async function startNode({ simulate = false, args = [], dataDir, readyTimeoutMs = 20000, prefix = [], env } = {}) {
   const ownDir = !dataDir;
   const dir = dataDir ?? mkdtempSync(path.join(tmpdir(), 'tidewire-e2e-'));
   const argv = [
@@ -77,9 +77,13 @@ export async function startNode({ simulate = false, args = [], dataDir, readyTim
     `--simulate=${simulate}`,
     ...args,
   ];
+  const spawnOpts = {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: env ? { ...process.env, ...env } : process.env,
+  };
   const child = prefix.length
-    ? spawn(prefix[0], [...prefix.slice(1), binaryPath(), ...argv], { stdio: ['ignore', 'pipe', 'pipe'] })
-    : spawn(binaryPath(), argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+    ? spawn(prefix[0], [...prefix.slice(1), binaryPath(), ...argv], spawnOpts)
+    : spawn(binaryPath(), argv, spawnOpts);
   live.add(child);
   let stdout = '';
   let stderr = '';

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <csignal>
+#include <cstdlib>
 #include <cstdio>
 #include <iostream>
 #include <pthread.h>
@@ -88,12 +89,19 @@ int run(const node_options& given) {
   std::shared_ptr<storage::replay_store> store;
   if (opts.durability != storage::durability::none) {
     std::unique_ptr<storage::replay_store> opened;
-    auto st = storage::replay_store::open(
-      storage::open_options{opts.data_dir, opts.durability, false, {}}, &opened);
+    storage::open_options open_opts{opts.data_dir, opts.durability, false, {}};
+    // Tests simulate a reboot with a boot id of their own.
+    if (const char* boot_file = std::getenv("TIDEWIRE_BOOT_ID_FILE"))
+      open_opts.boot_id_path = boot_file;
+    auto st = storage::replay_store::open(open_opts, &opened);
     if (!st.ok()) {
       std::cerr << "tidewire: " << st.getState() << '\n';
       return 1;
     }
+    if (opened->epochs_renewed())
+      std::cerr << "tidewire: the store was not closed cleanly before the "
+                   "machine restarted (durability wal): every channel starts "
+                   "a new epoch\n";
     store = std::move(opened);
   }
 
