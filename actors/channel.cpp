@@ -182,6 +182,50 @@ void flush(channel_actor* self) {
   next->last_ts = ts;
   if (st.is_state())
     next->state = json_text::dump(*next_doc);
+  if (st.is_state() && next->state.size() > st.params.limits.max_state_bytes
+      && next->state.size() > st.meta.state.size()) {
+    // Rare: a publish of the batch takes the document past its limit. Find
+    // it publish by publish and refuse it (too_large); the rest go on.
+    // A patch that does not grow an oversized document (a lowered limit) is
+    // still accepted, so such a document can be shrunk.
+    auto limit = st.params.limits.max_state_bytes;
+    std::vector<pending_publish> kept;
+    auto doc = st.doc;
+    auto size = st.meta.state.size();
+    for (auto& p : *batch) {
+      auto candidate = doc;
+      if (auto patch = json_text::parse(p.data_json))
+        json_text::merge_patch(candidate, *patch);
+      auto grown = json_text::dump(candidate).size();
+      if (grown > limit && grown > size) {
+        auto err = make_error(errc::too_large,
+                              "the document of " + st.params.name
+                                + " would be " + std::to_string(grown)
+                                + " bytes, the limit is "
+                                + std::to_string(limit));
+        p.rp.deliver(err);
+        answer_repeats(st, p.key, err);
+        continue;
+      }
+      doc = std::move(candidate);
+      size = grown;
+      kept.push_back(std::move(p));
+    }
+    *batch = std::move(kept);
+    *next = st.meta;
+    records->clear();
+    for (auto& p : *batch) {
+      ++next->head;
+      records->push_back(record{next->head, ts, p.data_json, p.key});
+    }
+    next->last_ts = ts;
+    *next_doc = std::move(doc);
+    next->state = json_text::dump(*next_doc);
+    if (batch->empty()) {
+      flush(self);
+      return;
+    }
+  }
   if (!st.persistent()) {
     commit(self, std::move(*next), std::move(*next_doc), *records, *batch);
     flush(self);

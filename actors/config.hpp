@@ -36,6 +36,10 @@ struct channel_limits {
   // publish's seq instead of being stored again.
   std::chrono::milliseconds idempotency_window = std::chrono::seconds(600);
   size_t max_keys = 10'000;
+  // Largest state document (compact JSON bytes); a publish that would take
+  // it past this is refused (too_large). Below the default --queue-bytes, so
+  // a snapshot always fits a new subscriber's queue.
+  size_t max_state_bytes = 1024 * 1024;
 };
 
 struct session_limits {

@@ -79,6 +79,9 @@ public:
   [[nodiscard]] rocksdb::Status
   list_channels(std::vector<channel_meta>* out) const;
 
+  // After a failed write (e.g. a full disk) every later write first asks
+  // RocksDB to resume, so writes succeed again once the cause is gone.
+  //
   // Appends `records` (consecutive seqs following the stored head) and
   // replaces the metadata with `meta` in one WriteBatch, written per the
   // store's durability mode (sync: fsync'ed before returning).
@@ -99,8 +102,8 @@ public:
                                      size_t limit, std::vector<record>* out,
                                      uint64_t max_bytes = UINT64_MAX) const;
 
-  // Deletes, with one range delete, every record older than what retention
-  // keeps: at most `max_count` records, none older than `now_ms - max_age`.
+  // Deletes every record older than what retention keeps (point deletes
+  // for up to 65,536 records, else one range delete; see replay_store.cpp): at most `max_count` records, none older than `now_ms - max_age`.
   // Updates meta->first (and persists meta) when anything was trimmed.
   // max_count 0 or max_age 0 disables that limit. *meta is only changed when
   // the write succeeded.

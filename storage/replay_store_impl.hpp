@@ -3,6 +3,7 @@
 // Private state of replay_store, shared by its translation units
 // (open_store.cpp opens, replay_store.cpp reads and writes).
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -11,6 +12,7 @@
 
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
+#include <rocksdb/write_batch.h>
 
 #include "storage/replay_store.hpp"
 
@@ -40,6 +42,11 @@ struct store_state {
   bool marks_runs = false;
   bool epochs_renewed = false;
 
+  // Set when a write failed: RocksDB then refuses every write (a background
+  // error, e.g. the disk was full) until Resume() succeeds, which the next
+  // write tries first. Only the writer actor writes.
+  std::atomic<bool> write_failed{false};
+
   store_state() = default;
   store_state(const store_state&) = delete;
   store_state& operator=(const store_state&) = delete;
@@ -48,6 +55,11 @@ struct store_state {
 };
 
 struct replay_store::impl : store_state {};
+
+// Writes `batch`, first resuming the database when an earlier write failed,
+// so a node whose disk filled up accepts writes again once there is space.
+rocksdb::Status write_batch(store_state& d, const rocksdb::WriteOptions& wo,
+                            rocksdb::WriteBatch& batch);
 
 // Gives every stored channel a new epoch (one synced WriteBatch).
 rocksdb::Status renew_all_epochs(store_state& d);

@@ -5,6 +5,7 @@
 #include <rocksdb/db.h>
 
 #include "actors/client_link.hpp"
+#include "actors/errors.hpp"
 #include "actors/directory.hpp"
 #include "actors/session.hpp"
 #include "storage/keys.hpp"
@@ -205,6 +206,32 @@ CAF_TEST(a store read error ends the subscription on both sides with channel and
   CAF_CHECK_EQUAL(ask<channel_info>(ch, info_atom::value).subscribers, 0u);
   publish(ch, {{"n", 11}});
   CAF_CHECK(box->update_seqs().empty());
+}
+
+CAF_TEST(a state document past its size limit is refused publish by publish) {
+  open_store();
+  auto limits = test_limits();
+  limits.max_state_bytes = 100;
+  auto ch = make_retained("dashboard", "state", 1000, limits);
+  CAF_CHECK_EQUAL(publish(ch, {{"a", std::string(50, 'x')}}).seq, 1u);
+  // Three at once: the middle one would take the document to ~140 bytes.
+  self->send(ch, publish_atom::value, json{{"c", 1}}.dump());
+  self->send(ch, publish_atom::value, json{{"b", std::string(80, 'y')}}.dump());
+  self->send(ch, publish_atom::value, json{{"d", 2}}.dump());
+  run();
+  std::vector<std::string> replies;
+  for (int i = 0; i < 3; ++i)
+    self->receive(
+      [&](publish_ack& ack) { replies.push_back(std::to_string(ack.seq)); },
+      [&](caf::error& err) { replies.push_back(error_code(err)); },
+      caf::after(std::chrono::seconds(0)) >> [] { CAF_FAIL("missing reply"); });
+  CAF_CHECK_EQUAL(replies, (std::vector<std::string>{"2", "too_large", "3"}));
+  auto doc = json::parse(ask<state_doc>(ch, state_atom::value).data_json);
+  CAF_CHECK(!doc.contains("b"));
+  CAF_CHECK_EQUAL(doc.value("d", 0), 2);
+  // Shrinking, then growing within the limit, works.
+  CAF_CHECK_EQUAL(publish(ch, {{"a", nullptr}}).seq, 4u);
+  CAF_CHECK_EQUAL(publish(ch, {{"b", std::string(80, 'y')}}).seq, 5u);
 }
 
 CAF_TEST(a session tells its client when a subscribed channel stops) {

@@ -231,6 +231,9 @@ const char* usage() {
                          a publish repeating a key seen this recently gets
                          the first one's seq (600)
   --idempotency-keys=N   keys remembered per channel within the window (10000)
+  --max-state-bytes=BYTES
+                         largest state channel document; publishes past it
+                         get too_large (1048576)
   --max-subscriptions=N  channels one client may subscribe to at once (1024)
   --max-channels=N       channels a node holds before new names from `*`
                          patterns get rate_limited / 429 (100000)
@@ -362,6 +365,11 @@ caf::expected<node_options> parse_options(const std::vector<std::string>& args) 
          return err;
        opts.channel.idempotency_window = std::chrono::seconds(seconds);
        return caf::error{};
+     }},
+    {"max-state-bytes",
+     [&](auto& f, auto& v) {
+       return parse_number<size_t>(f, v, 1024, size_t{1} << 30,
+                                   opts.channel.max_state_bytes);
      }},
     {"idempotency-keys",
      [&](auto& f, auto& v) {

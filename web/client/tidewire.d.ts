@@ -130,9 +130,12 @@ export interface ResetInfo {
   /**
    * epoch_changed: the node's history of the channel is a new one;
    * not_retained: the node no longer has the updates after previousSeq;
-   * too_far_behind: the client gave up resuming after repeated 1013 closes.
+   * too_far_behind: the client gave up resuming after repeated 1013 closes;
+   * trimmed: retention removed `missing` while the node was catching up.
    */
-  reason: 'epoch_changed' | 'not_retained' | 'too_far_behind';
+  reason: 'epoch_changed' | 'not_retained' | 'too_far_behind' | 'trimmed';
+  /** With reason 'trimmed': the seqs that will never be delivered. */
+  missing: { from: number; to: number } | null;
 }
 
 export interface GapInfo {
@@ -146,6 +149,8 @@ export interface ServerErrorInfo {
   message: string;
   id?: string | number;
   request?: { type: string; channel: string };
+  /** Set when the error is about a subscription the node has dropped. */
+  channel?: string;
 }
 
 export interface PublishAck {
