@@ -53,6 +53,10 @@ using trim_atom = caf::atom_constant<caf::atom("trim")>;
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
 using catchup_atom = caf::atom_constant<caf::atom("catchup")>;
+using reset_atom = caf::atom_constant<caf::atom("reset")>;
+using role_atom = caf::atom_constant<caf::atom("role")>;
+using retry_atom = caf::atom_constant<caf::atom("retry")>;
+using persist_atom = caf::atom_constant<caf::atom("persist")>;
 using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
 
 } // namespace tidewire

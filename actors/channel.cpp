@@ -10,6 +10,7 @@
 #include <caf/actor_system.hpp>
 
 #include "actors/channel_state.hpp"
+#include "actors/cluster/channel_ops.hpp"
 #include "actors/errors.hpp"
 
 namespace tidewire {
@@ -34,11 +35,30 @@ std::string fresh_epoch() {
   return std::string{"m"} + buf;
 }
 
-void flush(channel_actor* self);
-
 } // namespace
 
 namespace channel_detail {
+
+caf::actor history_reader(channel_actor* self) {
+  if (self->state.follower())
+    return caf::actor_cast<caf::actor>(self);
+  return self->state.params.store_reader;
+}
+
+void make_visible(channel_actor* self, const std::vector<record>& records) {
+  auto& st = self->state;
+  std::vector<frame> encoded;
+  encoded.reserve(records.size());
+  for (auto& rec : records) {
+    encoded.push_back(frames::update(st.params.name, rec));
+    st.ring->push(rec, encoded.back());
+  }
+  // One immutable batch for every subscriber.
+  auto shared = make_batch(std::move(encoded));
+  for (auto& [addr, sub] : st.subs)
+    if (sub.live)
+      deliver(self, sub, shared, st.meta.head);
+}
 
 void deliver(channel_actor* self, const subscriber& sub,
              const frame_batch& frames, uint64_t last_seq) {
@@ -104,27 +124,30 @@ void commit(channel_actor* self, channel_meta next, json_text::value next_doc,
   for (auto& rec : records)
     if (!rec.key.empty())
       remember_key(st, rec);
-  std::vector<frame> encoded;
-  encoded.reserve(records.size());
-  for (auto& rec : records) {
-    encoded.push_back(frames::update(st.params.name, rec));
-    st.ring->push(rec, encoded.back());
-  }
-  // One immutable batch for every subscriber.
-  auto shared = make_batch(std::move(encoded));
-  for (auto& [addr, sub] : st.subs)
-    if (sub.live)
-      deliver(self, sub, shared, st.meta.head);
+  make_visible(self, records);
   for (size_t i = 0; i < batch.size(); ++i) {
     publish_ack ack{st.params.name, records[i].seq, st.meta.epoch};
     batch[i].rp.deliver(ack);
     answer_repeats(st, batch[i].key, ack);
   }
+  if (st.cluster.enabled)
+    cluster_detail::after_commit(self, records);
+}
+
+// A batch that was not committed (the actor stopped being the owner while
+// it waited for its replica): nothing of it was acknowledged or delivered.
+void refuse_batch(channel_state& st, std::vector<pending_publish>& batch) {
+  for (auto& p : batch) {
+    auto err = make_error(errc::unavailable,
+                          "the channel's owner changed; publish again");
+    p.rp.deliver(err);
+    answer_repeats(st, p.key, err);
+  }
 }
 
 void trim(channel_actor* self) {
   auto& st = self->state;
-  if (st.busy || !st.persistent())
+  if (st.busy || !st.persistent() || st.follower())
     return;
   st.busy = true;
   auto& decl = st.params.decl;
@@ -153,11 +176,16 @@ bool over_retention(const channel_state& st) {
   return count > limit + limit / 100 + 1;
 }
 
+} // namespace
+
+namespace channel_detail {
+
 // Group commit: every publish queued while the previous write was in flight
-// goes into the next WriteBatch (at most limits.max_batch).
+// goes into the next WriteBatch (at most limits.max_batch). In a cluster the
+// batch then goes to the replica (sync replication) before it is visible.
 void flush(channel_actor* self) {
   auto& st = self->state;
-  if (st.busy || st.pending.empty())
+  if (st.busy || st.pending.empty() || st.follower())
     return;
   auto n = std::min(st.pending.size(), st.params.limits.max_batch);
   auto batch = std::make_shared<std::vector<pending_publish>>();
@@ -226,22 +254,29 @@ void flush(channel_actor* self) {
       return;
     }
   }
-  if (!st.persistent()) {
-    commit(self, std::move(*next), std::move(*next_doc), *records, *batch);
+  // Runs once the batch is stored (and replicated where required).
+  auto finish = [self, next, next_doc, records, batch](bool committed) {
+    self->state.busy = false;
+    if (!committed) {
+      refuse_batch(self->state, *batch);
+    } else {
+      commit(self, std::move(*next), std::move(*next_doc), *records, *batch);
+      if (over_retention(self->state))
+        trim(self);
+    }
     flush(self);
+  };
+  st.busy = true;
+  if (!st.persistent()) {
+    cluster_detail::replicate(self, records, finish);
     return;
   }
-  st.busy = true;
   self
     ->request(st.params.store_writer, caf::infinite, append_atom::value, *next,
               *records)
     .then(
-      [self, next, next_doc, records, batch](ok_atom) {
-        self->state.busy = false;
-        commit(self, std::move(*next), std::move(*next_doc), *records, *batch);
-        if (over_retention(self->state))
-          trim(self);
-        flush(self);
+      [self, records, finish](ok_atom) {
+        cluster_detail::replicate(self, records, finish);
       },
       [self, batch](caf::error& err) {
         // Nothing of the batch is stored, so its seqs were never used.
@@ -255,9 +290,15 @@ void flush(channel_actor* self) {
       });
 }
 
+} // namespace channel_detail
+
+namespace {
+
 caf::result<history_page> history(channel_actor* self, uint64_t since,
                                   uint64_t limit) {
   auto& st = self->state;
+  if (st.follower())
+    return cluster_detail::follower_history(self, since, limit);
   history_page page{st.params.name, st.meta.epoch, st.meta.head,
                     st.first_available(), {}};
   // `since` at or past the head (up to UINT64_MAX, where since + 1 would
@@ -286,7 +327,7 @@ caf::result<history_page> history(channel_actor* self, uint64_t since,
 // anything: `await` holds back every other message until it is done.
 void restore(channel_actor* self) {
   auto& st = self->state;
-  if (!st.persistent()) {
+  if (!st.persistent() || (st.follower() && !st.cluster.role.replica)) {
     st.meta.name = st.params.name;
     st.meta.kind = st.params.decl.kind;
     st.meta.epoch = fresh_epoch();
@@ -343,6 +384,11 @@ caf::result<publish_ack> accept_publish(channel_actor* self,
                                         std::string data_json,
                                         std::string key) {
   auto& st = self->state;
+  if (st.follower())
+    return cluster_detail::forward_publish(self, std::move(data_json));
+  if (st.cluster.enabled)
+    if (auto err = cluster_detail::refuse_publish(self))
+      return err;
   if (st.is_state() && !json_text::is_object_text(data_json))
     return make_error(errc::bad_request,
                       st.params.name
@@ -373,7 +419,7 @@ caf::result<publish_ack> accept_publish(channel_actor* self,
   if (!key.empty())
     st.key_waiters[key]; // later repeats wait for this one
   st.pending.push_back({std::move(data_json), rp, std::move(key)});
-  if (st.persistent()) {
+  if (st.persistent() || st.cluster.enabled) {
     flush(self); // publishes queue up behind the append in flight
   } else if (!st.flush_queued) {
     // Nothing waits on a store here, so without this every publish would
@@ -390,13 +436,22 @@ caf::behavior channel_behavior(channel_actor* self, channel_params params) {
   auto& st = self->state;
   st.ring.emplace(params.limits.ring_size);
   st.params = std::move(params);
+  if (st.params.cluster) {
+    st.cluster.enabled = true;
+    st.cluster.role = *st.params.cluster;
+    st.cluster.local_writer = st.params.store_writer;
+    st.cluster.local_reader = st.params.store_reader;
+  }
   restore(self);
+  if (st.cluster.enabled)
+    cluster_detail::start(self);
   self->set_down_handler([self](const caf::down_msg& dm) {
-    self->state.subs.erase(dm.source);
+    if (self->state.subs.erase(dm.source) == 0 && self->state.cluster.enabled)
+      cluster_detail::peer_down(self, dm.source);
   });
   if (st.persistent() && st.params.limits.trim_interval.count() > 0)
     self->delayed_send(self, st.params.limits.trim_interval, tick_atom::value);
-  return {
+  caf::message_handler local{
     [self](publish_atom, std::string& data_json) -> caf::result<publish_ack> {
       return accept_publish(self, std::move(data_json), {});
     },
@@ -410,6 +465,8 @@ caf::behavior channel_behavior(channel_actor* self, channel_params params) {
     },
     [self](subscribe_atom, const caf::actor& session, uint64_t sub_id,
            const subscribe_request& req) {
+      if (cluster_detail::stash_subscribe(self, session, sub_id, req))
+        return;
       subscribe(self, session, sub_id, req);
     },
     [self](catchup_atom, uint64_t sub_id, uint64_t budget) {
@@ -450,6 +507,9 @@ caf::behavior channel_behavior(channel_actor* self, channel_params params) {
                          tick_atom::value);
     },
   };
+  if (!self->state.cluster.enabled)
+    return local;
+  return caf::behavior{local.or_else(cluster_detail::handlers(self))};
 }
 
 } // namespace

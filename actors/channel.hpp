@@ -1,10 +1,12 @@
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
 
+#include "actors/cluster/channel_role.hpp"
 #include "actors/config.hpp"
 
 namespace tidewire {
@@ -15,6 +17,10 @@ struct channel_params {
   channel_limits limits;
   caf::actor store_writer; // invalid: memory only (durability=none)
   caf::actor store_reader;
+  // Cluster mode: the channel's initial place (owner, or a follower of the
+  // owner's channel on another node); later changes come as
+  // (role_atom, channel_role). Absent on a single node.
+  std::optional<channel_role> cluster;
 };
 
 // Spawns the actor of one channel: the only place its seqs are assigned.
@@ -39,6 +45,11 @@ struct channel_params {
 //   (info_atom) -> channel_info
 //   (history_atom, uint64_t since, uint64_t limit) -> history_page
 //   (state_atom) -> state_doc        error unknown_channel on a stream channel
+// In cluster mode (params.cluster) the same actor is either the owner (as
+// above, and it also streams committed records to followers on other nodes,
+// actors/cluster/owner.cpp) or a follower (relay or replica,
+// actors/cluster/follower.cpp) that serves the same subscriber protocol from
+// what the owner sends it and forwards publishes to the owner.
 // Because the actor handles one message at a time, "send the catch-up, then
 // add to the live subscribers" is atomic: no update falls between the two.
 caf::actor spawn_channel(caf::actor_system& sys, channel_params params);

@@ -126,7 +126,7 @@ void continue_catchup(channel_actor* self, caf::actor_addr addr,
   // updates would otherwise have whole chunks decoded and encoded to keep a
   // few of them, once per round trip.
   self
-    ->request(st.params.store_reader, caf::infinite, read_atom::value,
+    ->request(history_reader(self), caf::infinite, read_atom::value,
               st.meta.id, sub.next, to, static_cast<uint64_t>(chunk),
               sub.budget)
     .then(

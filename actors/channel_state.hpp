@@ -19,6 +19,7 @@
 
 #include "actors/atoms.hpp"
 #include "actors/channel.hpp"
+#include "actors/cluster/channel_role.hpp"
 #include "actors/frames.hpp"
 #include "actors/json_text.hpp"
 #include "actors/messages.hpp"
@@ -73,12 +74,21 @@ struct channel_state {
   uint64_t snapshot_seq = 0;
   // Updates read from the store for catch-ups, encoded once: subscribers
   // resuming from the same place share the frames. Seqs never change
-  // meaning within a channel actor's life, so entries stay valid; the
-  // oldest go first past the bound.
+  // meaning within a channel actor's life, so entries stay valid (a cluster
+  // follower whose history is replaced clears them); the oldest go first
+  // past the bound.
   std::map<uint64_t, frame> store_frames;
 
+  cluster_detail::channel_cluster cluster;
+
+  // A relay (a follower that is not the replica) writes nothing locally.
   bool persistent() const {
-    return static_cast<bool>(params.store_writer);
+    return static_cast<bool>(params.store_writer)
+           && (!cluster.enabled || cluster.role.owner || cluster.role.replica);
+  }
+
+  bool follower() const {
+    return cluster.enabled && !cluster.role.owner;
   }
 
   bool is_state() const {
@@ -87,7 +97,7 @@ struct channel_state {
 
   // The oldest seq a resume can still be served from.
   uint64_t first_available() const {
-    if (persistent())
+    if (persistent() || follower())
       return meta.first;
     return ring->empty() ? meta.head + 1 : ring->first_seq();
   }
@@ -121,6 +131,18 @@ static_assert(!std::is_constructible_v<channel_state, channel_actor*>);
 
 // The max_bytes of a store read that wants everything up to its count.
 inline constexpr uint64_t no_byte_limit = UINT64_MAX;
+
+// Where catch-up reads go: the store reader, or for a follower the actor
+// itself (it reads locally what it stored and asks the owner for the rest).
+caf::actor history_reader(channel_actor* self);
+
+// Makes committed records visible: encodes each once, pushes it into the
+// ring and sends it to every live subscriber. meta and doc already reflect
+// them.
+void make_visible(channel_actor* self, const std::vector<record>& records);
+
+// Starts the next group commit if nothing is in flight (owner only).
+void flush(channel_actor* self);
 
 // Sends `frames` to one subscriber, tagged with its subscription id. A batch
 // for several subscribers is built once and shared.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <type_traits>
 
 #include <caf/actor_system.hpp>
@@ -10,6 +11,8 @@
 
 #include "actors/atoms.hpp"
 #include "actors/channel.hpp"
+#include "actors/cluster/messages.hpp"
+#include "actors/cluster/roles.hpp"
 #include "actors/errors.hpp"
 #include "actors/messages.hpp"
 
@@ -18,12 +21,22 @@ namespace tidewire {
 namespace {
 
 constexpr auto info_timeout = std::chrono::seconds(5);
+constexpr auto peer_timeout = std::chrono::seconds(5);
 
 struct directory_state {
   static inline const char* name = "tidewire.directory";
 
   directory_config cfg;
   std::map<std::string, caf::actor> channels;
+  // Cluster mode.
+  std::optional<cluster::cluster_view> view;
+  std::map<std::string, channel_role> roles; // last role sent per channel
+  // Stored channels wait for the first view to be placed.
+  std::vector<storage::channel_meta> stored;
+
+  bool clustered() const {
+    return static_cast<bool>(cfg.membership);
+  }
 };
 
 using directory_actor = caf::stateful_actor<directory_state>;
@@ -33,15 +46,43 @@ using directory_actor = caf::stateful_actor<directory_state>;
 // accept a pointer (a bool or a caf::actor would).
 static_assert(!std::is_constructible_v<directory_state, directory_actor*>);
 
+channel_role role_of(directory_actor* self, const std::string& name) {
+  auto& st = self->state;
+  return cluster::role_for(*st.view, name, st.cfg.sync_replication,
+                           caf::actor_cast<caf::actor>(self));
+}
+
+// The owner makes sure its replica follows the channel (the replica's node
+// may never have heard of it: names from patterns are made on first use).
+void tell_replica(directory_actor* self, const std::string& name,
+                  const channel_role& role) {
+  if (!role.owner || !role.replica_node)
+    return;
+  auto msg = cluster::ensure_request{cluster::protocol_version, name};
+  self->request(role.replica_node, peer_timeout, get_atom::value,
+                std::string{"channels"})
+    .then(
+      [self, msg](const caf::actor& service) {
+        self->request(service, peer_timeout, msg)
+          .then([](ok_atom) {}, [](caf::error&) {});
+      },
+      [](caf::error&) {});
+}
+
 caf::actor ensure_channel(directory_actor* self, const std::string& name,
                           const channel_decl& decl) {
   auto& st = self->state;
   if (auto it = st.channels.find(name); it != st.channels.end())
     return it->second;
-  auto channel = spawn_channel(self->system(),
-                               channel_params{name, decl, st.cfg.limits,
-                                              st.cfg.store_writer,
-                                              st.cfg.store_reader});
+  channel_params params{name, decl, st.cfg.limits, st.cfg.store_writer,
+                        st.cfg.store_reader};
+  if (st.clustered()) {
+    auto role = role_of(self, name);
+    st.roles[name] = role;
+    params.cluster = role;
+    tell_replica(self, name, role);
+  }
+  auto channel = spawn_channel(self->system(), std::move(params));
   self->monitor(channel);
   st.channels.emplace(name, channel);
   return channel;
@@ -58,6 +99,9 @@ caf::result<caf::actor> lookup(directory_actor* self, const std::string& name) {
   if (!decl)
     return make_error(errc::unknown_channel,
                       "no declared channel pattern matches " + name);
+  if (st.clustered() && !st.view)
+    return make_error(errc::unavailable,
+                      "this node has not joined its cluster yet; retry");
   if (st.channels.size() >= st.cfg.max_channels)
     return make_error(errc::rate_limited,
                       "cannot create " + name + ": the node has "
@@ -76,9 +120,15 @@ caf::result<caf::actor> find(directory_actor* self, const std::string& name) {
   auto& st = self->state;
   if (auto it = st.channels.find(name); it != st.channels.end())
     return it->second;
-  if (!find_decl(st.cfg.decls, name))
+  auto decl = find_decl(st.cfg.decls, name);
+  if (!decl)
     return make_error(errc::unknown_channel,
                       "no declared channel pattern matches " + name);
+  // In a cluster an exactly declared channel may live on another node: the
+  // read is served through a relay. (Names from patterns are not: a read
+  // must not create them anywhere.)
+  if (st.clustered() && st.view && decl->pattern == name)
+    return ensure_channel(self, name, *decl);
   return make_error(errc::unknown_channel,
                     "channel " + name + " has no updates yet");
 }
@@ -94,7 +144,7 @@ caf::result<std::vector<channel_info>> list(directory_actor* self) {
   // A list missing the channels that did not answer would look complete to
   // its reader (a scrape, a dashboard): all of them, or an error.
   auto failed = std::make_shared<size_t>(0);
-  auto done = [rp, infos, remaining, failed]() mutable {
+  auto done = [self, rp, infos, remaining, failed]() mutable {
     if (--*remaining > 0)
       return;
     if (*failed > 0) {
@@ -103,6 +153,12 @@ caf::result<std::vector<channel_info>> list(directory_actor* self) {
                               + " channels did not answer in time"));
       return;
     }
+    for (auto& info : *infos)
+      if (auto it = self->state.roles.find(info.name);
+          it != self->state.roles.end()) {
+        info.owner = it->second.owner_name;
+        info.replica = it->second.replica_name;
+      }
     std::sort(infos->begin(), infos->end(),
               [](auto& x, auto& y) { return x.name < y.name; });
     rp.deliver(std::move(*infos));
@@ -121,12 +177,67 @@ caf::result<std::vector<channel_info>> list(directory_actor* self) {
   return rp;
 }
 
+// A new view moves channels: each actor hears its new role. On the first
+// view the declared and stored channels this node owns or replicates start.
+void on_view(directory_actor* self, cluster::cluster_view view) {
+  auto& st = self->state;
+  bool first = !st.view;
+  st.view = std::move(view);
+  for (auto& [name, channel] : st.channels) {
+    auto role = role_of(self, name);
+    auto& last = st.roles[name];
+    if (!cluster::role_changed(last, role))
+      continue;
+    bool new_replica = role.owner && role.replica_name != last.replica_name;
+    last = role;
+    self->send(channel, role_atom::value, role);
+    if (new_replica)
+      tell_replica(self, name, role);
+  }
+  if (!first)
+    return;
+  auto here = [&](const std::string& name) {
+    auto role = role_of(self, name);
+    return role.owner || role.replica;
+  };
+  for (auto& decl : st.cfg.decls)
+    if ((decl.pattern.empty() || decl.pattern.back() != '*')
+        && here(decl.pattern))
+      ensure_channel(self, decl.pattern, decl);
+  for (auto& meta : std::exchange(st.stored, {}))
+    if (auto decl = find_decl(st.cfg.decls, meta.name); decl && here(meta.name))
+      ensure_channel(self, meta.name, *decl);
+}
+
+caf::result<cluster::resolved> resolve(directory_actor* self,
+                                       const cluster::resolve_request& req) {
+  auto& st = self->state;
+  if (req.version != cluster::protocol_version)
+    return make_error(errc::bad_request, "unsupported cluster protocol version");
+  if (!st.view)
+    return make_error(errc::unavailable, "not joined yet");
+  auto decl = find_decl(st.cfg.decls, req.channel);
+  if (!valid_channel_name(req.channel) || !decl)
+    return make_error(errc::unknown_channel,
+                      "no declared channel pattern matches " + req.channel);
+  auto role = role_of(self, req.channel);
+  if (!role.owner && !req.any_role)
+    return make_error(errc::unavailable,
+                      req.channel + " is not owned by " + st.view->self);
+  if (!req.any_role && st.channels.count(req.channel) == 0
+      && st.channels.size() >= st.cfg.max_channels)
+    return make_error(errc::rate_limited, "channel limit reached");
+  return cluster::resolved{cluster::protocol_version, req.channel,
+                           ensure_channel(self, req.channel, *decl)};
+}
+
 caf::behavior directory_behavior(directory_actor* self, directory_config cfg) {
   self->state.cfg = std::move(cfg);
   self->set_down_handler([self](const caf::down_msg& dm) {
     auto& channels = self->state.channels;
     for (auto it = channels.begin(); it != channels.end(); ++it)
       if (it->second.address() == dm.source) {
+        self->state.roles.erase(it->first);
         channels.erase(it);
         return;
       }
@@ -138,18 +249,33 @@ caf::behavior directory_behavior(directory_actor* self, directory_config cfg) {
       self->send_exit(channel, msg.reason);
     self->quit(msg.reason);
   });
-  for (auto& decl : self->state.cfg.decls)
-    if (decl.pattern.empty() || decl.pattern.back() != '*')
-      ensure_channel(self, decl.pattern, decl);
-  if (self->state.cfg.store_writer) {
+  auto& st = self->state;
+  if (st.clustered()) {
+    // Nothing is placed before the first view (on_view).
+    self->send(st.cfg.membership, caf::subscribe_atom::value,
+               caf::actor_cast<caf::actor>(self));
+    if (st.cfg.node)
+      self->send(st.cfg.node, caf::put_atom::value, std::string{"channels"},
+                 caf::actor_cast<caf::actor>(self));
+  } else {
+    for (auto& decl : st.cfg.decls)
+      if (decl.pattern.empty() || decl.pattern.back() != '*')
+        ensure_channel(self, decl.pattern, decl);
+  }
+  if (st.cfg.store_writer) {
     // Channels with stored history are listed from the start, not only once
     // someone asks for them.
     self
-      ->request(self->state.cfg.store_writer, caf::infinite, list_atom::value)
+      ->request(st.cfg.store_writer, caf::infinite, list_atom::value)
       .await(
         [self](const std::vector<storage::channel_meta>& metas) {
+          auto& st = self->state;
+          if (st.clustered()) {
+            st.stored = metas;
+            return;
+          }
           for (auto& meta : metas)
-            if (auto decl = find_decl(self->state.cfg.decls, meta.name))
+            if (auto decl = find_decl(st.cfg.decls, meta.name))
               ensure_channel(self, meta.name, *decl);
         },
         [self](caf::error& err) { self->quit(err); });
@@ -160,6 +286,23 @@ caf::behavior directory_behavior(directory_actor* self, directory_config cfg) {
       return find(self, name);
     },
     [self](list_atom) { return list(self); },
+    [self](cluster::cluster_view& view) { on_view(self, std::move(view)); },
+    [self](const cluster::resolve_request& req) { return resolve(self, req); },
+    [self](const cluster::ensure_request& req) -> caf::result<ok_atom> {
+      auto& st = self->state;
+      if (req.version != cluster::protocol_version)
+        return make_error(errc::bad_request,
+                          "unsupported cluster protocol version");
+      if (!st.view)
+        return make_error(errc::unavailable, "not joined yet");
+      auto decl = find_decl(st.cfg.decls, req.channel);
+      if (!valid_channel_name(req.channel) || !decl)
+        return make_error(errc::unknown_channel,
+                          "no declared channel pattern matches " + req.channel);
+      if (role_of(self, req.channel).replica)
+        ensure_channel(self, req.channel, *decl);
+      return ok_atom::value;
+    },
   };
 }
 

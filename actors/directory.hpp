@@ -23,6 +23,12 @@ struct directory_config {
   // inventing names must not grow the node without bound. Declared and
   // stored channels are always served.
   size_t max_channels = 100'000;
+  // Cluster mode (both valid): the membership actor, whose cluster_view
+  // decides where each channel lives, and this node's `node` actor, on which
+  // the directory registers itself as the "channels" service for peers.
+  caf::actor membership;
+  caf::actor node;
+  bool sync_replication = true; // --replication=sync
 };
 
 // Spawns the directory: maps channel names to channel actors, spawning a
@@ -36,6 +42,13 @@ struct directory_config {
 //        (unknown_channel for a name that was never published or subscribed)
 //   (list_atom) -> std::vector<channel_info>   ordered by name; unavailable
 //        when a channel does not answer (never a partial list)
+// In cluster mode a name maps to the channel actor if this node owns it, or
+// to a follower of the owner's channel (a relay, or the replica) otherwise;
+// sessions cannot tell the two apart. Until the first view arrives, get is
+// answered `unavailable`. Peers reach it as the "channels" service:
+//   cluster::resolve_request -> cluster::resolved   the channel's actor here
+//   cluster::ensure_request -> ok_atom              start replicating a channel
+// and every cluster_view moves channels (role_atom to each channel actor).
 caf::actor spawn_directory(caf::actor_system& sys, directory_config cfg);
 
 } // namespace tidewire

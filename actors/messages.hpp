@@ -52,6 +52,10 @@ struct channel_info {
   uint64_t first = 1;
   int64_t last_ts = 0;
   uint64_t subscribers = 0;
+  // Cluster mode: the nodes that own and replicate the channel ("" on a
+  // single node).
+  std::string owner;
+  std::string replica;
 };
 
 struct history_page {
@@ -88,7 +92,7 @@ typename Inspector::result_type inspect(Inspector& f, publish_ack& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, channel_info& x) {
   return f(caf::meta::type_name("channel_info"), x.name, x.kind, x.epoch,
-           x.head, x.first, x.last_ts, x.subscribers);
+           x.head, x.first, x.last_ts, x.subscribers, x.owner, x.replica);
 }
 
 template <class Inspector>

@@ -39,6 +39,12 @@ caf::behavior store_writer(caf::event_based_actor*, store_ptr store) {
         return store_error(st);
       return ok_atom::value;
     },
+    [store](reset_atom, const channel_meta& meta) -> caf::result<ok_atom> {
+      auto st = store->reset_channel(meta);
+      if (!st.ok())
+        return store_error(st);
+      return ok_atom::value;
+    },
     [store](trim_atom, channel_meta meta, uint64_t max_count,
             int64_t max_age_ms, int64_t now_ms) -> caf::result<channel_meta> {
       auto st = store->trim(&meta, max_count,

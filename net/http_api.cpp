@@ -91,15 +91,19 @@ void list(caf::actor_system& sys, const caf::actor& directory,
       if (!infos)
         return done(from_error(infos.error()));
       auto channels = json::array();
-      for (const auto& c : *infos)
-        if (auth::may_subscribe(claims, c.name))
-          channels.push_back(json{{"name", c.name},
-                                {"kind", c.kind},
-                                {"epoch", c.epoch},
-                                {"head", c.head},
-                                {"first", c.first},
-                                {"subscribers", c.subscribers},
-                                {"last_ts", c.last_ts}});
+      for (const auto& c : *infos) {
+        if (!auth::may_subscribe(claims, c.name))
+          continue;
+        json entry{{"name", c.name},         {"kind", c.kind},
+                   {"epoch", c.epoch},       {"head", c.head},
+                   {"first", c.first},       {"subscribers", c.subscribers},
+                   {"last_ts", c.last_ts}};
+        if (!c.owner.empty()) {
+          entry["owner"] = c.owner;
+          entry["replica"] = c.replica;
+        }
+        channels.push_back(std::move(entry));
+      }
       done(ok(json{{"channels", std::move(channels)}}));
     });
 }

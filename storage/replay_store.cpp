@@ -306,6 +306,22 @@ rocksdb::Status replay_store::trim(channel_meta* meta, uint64_t max_count,
   return rocksdb::Status::OK();
 }
 
+rocksdb::Status replay_store::reset_channel(const channel_meta& meta) {
+  if (read_only())
+    return read_only_error();
+  if (meta.id == UINT32_MAX)
+    return rocksdb::Status::NotSupported("no channel ids left");
+  auto& d = *impl_;
+  rocksdb::WriteBatch batch;
+  auto s = batch.DeleteRange(d.records, keys::record_key(meta.id, 0),
+                             keys::record_key(meta.id + 1, 0));
+  if (s.ok())
+    s = batch.Put(d.meta, keys::channel_key(meta.name), codec::encode(meta));
+  if (s.ok())
+    s = d.db->Write(d.write_opts, &batch);
+  return s;
+}
+
 rocksdb::Status replay_store::refresh() {
   if (!read_only())
     return rocksdb::Status::OK();

@@ -111,6 +111,13 @@ public:
                                      std::chrono::milliseconds max_age,
                                      int64_t now_ms);
 
+  // Replaces the whole history of `meta.name` (channel `meta.id`): deletes
+  // every record of the channel and writes `meta` (whose head and first say
+  // where the new history starts), in one WriteBatch. A cluster follower
+  // uses it when its copy is not a prefix of the owner's history (another
+  // epoch, or a tail the owner never had).
+  [[nodiscard]] rocksdb::Status reset_channel(const channel_meta& meta);
+
   // For a secondary (read-only) instance: catches up with the writer's
   // latest changes. A no-op Status::OK for a primary.
   [[nodiscard]] rocksdb::Status refresh();

@@ -1,0 +1,76 @@
+#pragma once
+
+// The cluster half of the channel actor, called from actors/channel.cpp.
+// owner.cpp: what an owner does for its followers (follow, fetch, forwarded
+// publishes, sync replication, fencing). follower.cpp: relays and replicas.
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <caf/behavior.hpp>
+#include <caf/message_handler.hpp>
+#include <caf/error.hpp>
+#include <caf/result.hpp>
+
+#include "actors/channel_state.hpp"
+
+namespace tidewire::cluster_detail {
+
+using channel_detail::channel_actor;
+using storage::record;
+
+// Owner side (owner.cpp).
+
+// Why an owner refuses a publish now (no quorum, no longer the owner), or
+// an empty error.
+caf::error refuse_publish(channel_actor* self);
+
+// Under sync replication, calls `done(true)` once the replica persisted
+// `records` (retrying while the replica changes); `done(false)` when this
+// actor stopped being the owner meanwhile. Otherwise calls done(true) now.
+void replicate(channel_actor* self,
+               std::shared_ptr<const std::vector<record>> records,
+               std::function<void(bool)> done);
+
+// Sends a committed batch to the followers (the replica already has it under
+// sync replication).
+void after_commit(channel_actor* self, const std::vector<record>& records);
+
+// A monitored follower or upstream is gone.
+void peer_down(channel_actor* self, const caf::actor_addr& addr);
+
+// Handlers of the owner side (owner.cpp).
+caf::result<cluster::snapshot> follow(channel_actor* self,
+                                      const cluster::follow_request& req);
+void unfollow(channel_actor* self);
+caf::result<cluster::batch> fetch(channel_actor* self,
+                                  const cluster::fetch_request& req);
+caf::result<cluster::publish_result>
+forwarded_publish(channel_actor* self, const cluster::publish_request& req);
+
+// Follower side (follower.cpp).
+
+// The owner's channel actor this follower followed is gone.
+void upstream_lost(channel_actor* self);
+
+// Starts following at spawn (restore is done).
+void start(channel_actor* self);
+
+// A follower forwards a publish to the owner.
+caf::result<publish_ack> forward_publish(channel_actor* self,
+                                         std::string data_json);
+
+caf::result<history_page> follower_history(channel_actor* self,
+                                           uint64_t since, uint64_t limit);
+
+// True when a subscribe must wait for the first sync with the owner (it is
+// kept and served then).
+bool stash_subscribe(channel_actor* self, const caf::actor& session,
+                     uint64_t sub_id, const subscribe_request& req);
+
+// Handlers of the cluster messages, both roles.
+caf::message_handler handlers(channel_actor* self);
+
+} // namespace tidewire::cluster_detail

@@ -1,0 +1,86 @@
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <caf/actor.hpp>
+#include <caf/actor_addr.hpp>
+#include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/response_promise.hpp>
+
+#include "actors/cluster/messages.hpp"
+#include "actors/messages.hpp"
+
+namespace tidewire {
+
+// What the directory tells a channel actor about its place in the cluster
+// (a local message; it holds actor handles). Sent at spawn and on every
+// membership change that moves the channel.
+struct channel_role {
+  bool owner = true;   // assigns seqs; otherwise a follower of `owner_node`
+  bool replica = false; // a follower that persists and acks sync replication
+  bool sync = true;    // --replication=sync: commit only once the replica has it
+  bool quorum = true;  // without quorum publishes are refused
+  std::string owner_name;
+  std::string replica_name;
+  // Where a follower finds the owner's channel: that node's `node` actor
+  // (asked for its "channels" service), or, on the owner's own node,
+  // the owner's directory directly.
+  caf::actor owner_node;
+  caf::actor owner_service;
+  // The same for the replica: an owner that starts takes the channel over
+  // from there (the replica held it while this node was away).
+  caf::actor replica_node;
+  caf::actor replica_service;
+};
+
+namespace cluster_detail {
+
+struct stashed_subscribe {
+  caf::actor session;
+  uint64_t sub_id = 0;
+  subscribe_request req;
+};
+
+// The cluster part of a channel actor's state (channel_state::cluster).
+struct channel_cluster {
+  bool enabled = false; // false on a single node: everything below is unused
+  channel_role role;
+  uint64_t generation = 0; // highest ownership generation seen
+
+  // Owner side.
+  std::map<caf::actor_addr, caf::actor> followers;
+  caf::actor replica; // the follower that asked to be replica
+  std::function<void()> retry; // a replication waiting for a replica
+
+  // An owner that starts first catches up from its replica (claim): until
+  // then it refuses publishes and holds subscribes back.
+  bool claiming = false;
+  uint64_t claim_head = 0;
+  uint64_t claim_generation = 0;
+
+  // Follower side.
+  caf::actor upstream;   // the owner's channel actor, once resolved
+  uint64_t attempt = 0;  // bumped on every (re)follow; stale replies are dropped
+  bool synced = false;   // served history is a prefix of the owner's
+  bool fetching = false; // a gap fetch is in flight
+  uint64_t upstream_head = 0;
+  std::deque<cluster::batch> early; // batches past a gap, oldest first
+  uint64_t stored_head = 0;         // persistent follower: last seq in the store
+  bool opened = false;              // persistent follower: local meta loaded
+  std::vector<std::pair<uint64_t, caf::response_promise>> ack_waiters;
+  std::vector<stashed_subscribe> stash; // subscribes before the first sync
+  caf::actor local_writer; // the node's store actors (persistence)
+  caf::actor local_reader;
+};
+
+} // namespace cluster_detail
+
+} // namespace tidewire
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tidewire::channel_role)

@@ -1,0 +1,206 @@
+// The owner's side of a channel in a cluster: followers on other nodes
+// (relays and the replica) follow its committed records, fetch what they
+// miss, forward their nodes' publishes, and under sync replication the
+// replica has every batch before anyone sees it.
+
+#include <chrono>
+
+#include "actors/cluster/channel_ops.hpp"
+#include "actors/errors.hpp"
+#include "actors/json_text.hpp"
+
+namespace tidewire::cluster_detail {
+
+namespace {
+
+// How long an owner waits for its replica's answer before it asks again
+// (the replica may have changed meanwhile).
+constexpr auto replicate_timeout = std::chrono::seconds(2);
+constexpr auto replicate_retry = std::chrono::milliseconds(100);
+
+// Fencing: a follower that has seen a newer generation follows a newer
+// owner, so this one is stale and must not feed it.
+caf::error check_generation(channel_actor* self, uint64_t seen) {
+  auto& cl = self->state.cluster;
+  if (seen > cl.generation)
+    return make_error(errc::unavailable,
+                      self->state.params.name + ": owner generation "
+                        + std::to_string(cl.generation) + " is older than "
+                        + std::to_string(seen));
+  return {};
+}
+
+caf::error not_owner(channel_actor* self) {
+  return make_error(errc::unavailable,
+                    self->state.params.name
+                      + " is not owned here (ownership is moving)");
+}
+
+cluster::batch make_batch(channel_actor* self, std::vector<record> records) {
+  auto& st = self->state;
+  return cluster::batch{cluster::protocol_version,
+                        st.params.name,
+                        st.meta.epoch,
+                        st.cluster.generation,
+                        st.meta.head,
+                        st.first_available(),
+                        std::move(records)};
+}
+
+} // namespace
+
+caf::error refuse_publish(channel_actor* self) {
+  auto& cl = self->state.cluster;
+  if (!cl.role.owner || cl.claiming)
+    return not_owner(self);
+  if (!cl.role.quorum)
+    return make_error(errc::unavailable,
+                      "this node does not see a majority of the cluster;"
+                      " publishes are refused until it does");
+  return {};
+}
+
+void replicate(channel_actor* self,
+               std::shared_ptr<const std::vector<record>> records,
+               std::function<void(bool)> done) {
+  auto& st = self->state;
+  auto& cl = st.cluster;
+  if (!cl.enabled || !cl.role.sync || records->empty()) {
+    done(true);
+    return;
+  }
+  if (!cl.role.owner) {
+    done(false);
+    return;
+  }
+  auto retry = [self, records, done] {
+    self->delayed_send(self, replicate_retry, retry_atom::value);
+    // The retry message carries nothing: the continuation waits here.
+    self->state.cluster.retry = [self, records, done] {
+      replicate(self, records, done);
+    };
+  };
+  if (!cl.replica) {
+    retry();
+    return;
+  }
+  cluster::batch b{cluster::protocol_version,
+                   st.params.name,
+                   st.meta.epoch,
+                   cl.generation,
+                   records->back().seq,
+                   st.first_available(),
+                   *records};
+  auto last = records->back().seq;
+  self
+    ->request(cl.replica, replicate_timeout,
+              cluster::replicate_request{std::move(b)})
+    .then(
+      [self, done, last, retry](const cluster::replicated& r) {
+        if (r.stored_head >= last)
+          done(self->state.cluster.role.owner);
+        else
+          retry();
+      },
+      [self, retry](caf::error&) { retry(); });
+}
+
+void after_commit(channel_actor* self, const std::vector<record>& records) {
+  auto& st = self->state;
+  auto& cl = st.cluster;
+  if (cl.followers.empty())
+    return;
+  auto b = make_batch(self, records);
+  for (auto& [addr, follower] : cl.followers)
+    if (!(cl.role.sync && follower == cl.replica))
+      self->send(follower, b);
+}
+
+void peer_down(channel_actor* self, const caf::actor_addr& addr) {
+  auto& cl = self->state.cluster;
+  cl.followers.erase(addr);
+  if (cl.replica && cl.replica.address() == addr)
+    cl.replica = nullptr;
+  if (cl.upstream && cl.upstream.address() == addr)
+    upstream_lost(self);
+}
+
+caf::result<cluster::snapshot> follow(channel_actor* self,
+                                      const cluster::follow_request& req) {
+  auto& st = self->state;
+  auto& cl = st.cluster;
+  if (!cl.role.owner || cl.claiming)
+    return not_owner(self);
+  if (auto err = check_generation(self, req.generation))
+    return err;
+  auto follower = caf::actor_cast<caf::actor>(self->current_sender());
+  if (!follower)
+    return make_error(errc::bad_request, "follow from an anonymous sender");
+  if (cl.followers.emplace(follower.address(), follower).second)
+    self->monitor(follower);
+  if (req.replica)
+    cl.replica = follower;
+  else if (cl.replica == follower)
+    cl.replica = nullptr;
+  return cluster::snapshot{cluster::protocol_version,
+                           st.params.name,
+                           st.params.decl.kind,
+                           st.meta.epoch,
+                           cl.generation,
+                           st.meta.head,
+                           st.first_available(),
+                           st.meta.last_ts,
+                           st.is_state() ? json_text::dump(st.doc) : std::string{}};
+}
+
+void unfollow(channel_actor* self) {
+  auto& cl = self->state.cluster;
+  auto addr = caf::actor_cast<caf::actor_addr>(self->current_sender());
+  if (cl.followers.erase(addr) > 0)
+    self->demonitor(addr);
+  if (cl.replica && cl.replica.address() == addr)
+    cl.replica = nullptr;
+}
+
+// Committed records from the ring or the store, for a follower's gap or a
+// catch-up its ring does not cover.
+caf::result<cluster::batch> fetch(channel_actor* self,
+                                  const cluster::fetch_request& req) {
+  auto& st = self->state;
+  auto from = std::max(req.from, st.first_available());
+  auto to = std::min(req.to, st.meta.head);
+  auto limit = std::min<uint64_t>(req.limit, st.params.limits.read_chunk);
+  if (from > to || limit == 0)
+    return make_batch(self, {});
+  if (st.ring->covers(from) || !st.persistent())
+    return make_batch(self, st.ring->records_from(from, limit));
+  auto rp = self->make_response_promise<cluster::batch>();
+  self
+    ->request(st.params.store_reader, caf::infinite, read_atom::value,
+              st.meta.id, from, to, limit, channel_detail::no_byte_limit)
+    .then(
+      [self, rp](std::vector<record>& records) mutable {
+        rp.deliver(make_batch(self, std::move(records)));
+      },
+      [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+  return rp;
+}
+
+caf::result<cluster::publish_result>
+forwarded_publish(channel_actor* self, const cluster::publish_request& req) {
+  // Through the actor's own publish handler, so a forwarded publish queues
+  // and commits exactly like a local one.
+  auto rp = self->make_response_promise<cluster::publish_result>();
+  self
+    ->request(caf::actor_cast<caf::actor>(self), caf::infinite,
+              publish_atom::value, req.data_json)
+    .then(
+      [rp](const publish_ack& ack) mutable {
+        rp.deliver(cluster::publish_result{cluster::protocol_version,
+                                           ack.channel, ack.seq, ack.epoch});
+      },
+      [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+  return rp;
+}
+
+} // namespace tidewire::cluster_detail
