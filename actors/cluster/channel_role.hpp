@@ -66,6 +66,7 @@ struct channel_cluster {
 
   // Follower side.
   caf::actor upstream;   // the owner's channel actor, once resolved
+  caf::actor claimant;   // who claimed ownership from us, until a new role
   uint64_t attempt = 0;  // bumped on every (re)follow; stale replies are dropped
   bool synced = false;   // served history is a prefix of the owner's
   bool fetching = false; // a gap fetch is in flight

@@ -349,6 +349,24 @@ void open_store(channel_actor* self) {
 void on_snapshot(channel_actor* self, uint64_t attempt,
                  const caf::actor& upstream, const cluster::snapshot& s);
 
+void follow_actor(channel_actor* self, uint64_t attempt,
+                  const caf::actor& owner) {
+  auto& st = self->state;
+  self
+    ->request(owner, peer_timeout,
+              cluster::follow_request{cluster::protocol_version,
+                                      st.params.name, st.cluster.generation,
+                                      st.cluster.role.replica})
+    .then(
+      [self, attempt, owner](const cluster::snapshot& s) {
+        on_snapshot(self, attempt, owner, s);
+      },
+      [self, attempt](caf::error&) {
+        if (attempt == self->state.cluster.attempt)
+          schedule_follow(self);
+      });
+}
+
 void begin_follow(channel_actor* self) {
   auto& st = self->state;
   auto& cl = st.cluster;
@@ -378,20 +396,7 @@ void begin_follow(channel_actor* self) {
             schedule_follow(self);
             return;
           }
-          self
-            ->request(r.owner, peer_timeout,
-                      cluster::follow_request{cluster::protocol_version,
-                                              st.params.name,
-                                              st.cluster.generation,
-                                              st.cluster.role.replica})
-            .then(
-              [self, attempt, owner = r.owner](const cluster::snapshot& s) {
-                on_snapshot(self, attempt, owner, s);
-              },
-              [self, attempt](caf::error&) {
-                if (attempt == self->state.cluster.attempt)
-                  schedule_follow(self);
-              });
+          follow_actor(self, attempt, r.owner);
         },
         [self, attempt](caf::error&) {
           if (attempt == self->state.cluster.attempt)
@@ -400,6 +405,8 @@ void begin_follow(channel_actor* self) {
   };
   if (cl.role.owner_service) {
     ask_service(cl.role.owner_service);
+  } else if (!cl.role.owner_node && cl.claimant) {
+    follow_actor(self, attempt, cl.claimant);
   } else if (cl.role.owner_node) {
     self
       ->request(cl.role.owner_node, peer_timeout, get_atom::value,
@@ -624,6 +631,7 @@ void demote(channel_actor* self) {
 void set_role(channel_actor* self, channel_role role) {
   auto& st = self->state;
   auto& cl = st.cluster;
+  cl.claimant = nullptr; // the directory knows the owner now
   auto old = std::exchange(cl.role, std::move(role));
   auto& now = cl.role;
   if (old.owner && now.owner)
@@ -728,10 +736,12 @@ caf::result<cluster::snapshot> on_claim(channel_actor* self) {
   auto& st = self->state;
   auto& cl = st.cluster;
   if (cl.role.owner && !cl.claiming) {
+    // Follow the claimant until the directory's view catches up.
     cl.role.owner = false;
     cl.role.owner_name.clear();
     cl.role.owner_node = nullptr;
     cl.role.owner_service = nullptr;
+    cl.claimant = caf::actor_cast<caf::actor>(self->current_sender());
     demote(self);
   }
   return cluster::snapshot{cluster::protocol_version,

@@ -13,6 +13,7 @@
 #include <caf/meta/type_name.hpp>
 
 #include "actors/cluster/cluster_view.hpp"
+#include "actors/messages.hpp" // inspect of storage::record
 #include "storage/record.hpp"
 
 namespace tidewire::cluster {
