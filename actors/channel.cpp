@@ -185,7 +185,7 @@ namespace channel_detail {
 // batch then goes to the replica (sync replication) before it is visible.
 void flush(channel_actor* self) {
   auto& st = self->state;
-  if (st.busy || st.pending.empty() || st.follower())
+  if (st.busy || st.pending.empty() || st.follower() || st.cluster.claiming)
     return;
   auto n = std::min(st.pending.size(), st.params.limits.max_batch);
   auto batch = std::make_shared<std::vector<pending_publish>>();

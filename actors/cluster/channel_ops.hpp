@@ -52,6 +52,11 @@ forwarded_publish(channel_actor* self, const cluster::publish_request& req);
 
 // Follower side (follower.cpp).
 
+// An owner learnt that `holder` has seen a newer generation (it was away
+// while another node owned the channel): it takes the newer history from
+// there before it owns the channel again.
+void claim_from_newer(channel_actor* self, const caf::actor& holder);
+
 // The owner's channel actor this follower followed is gone.
 void upstream_lost(channel_actor* self);
 

@@ -545,14 +545,51 @@ void check_claim(channel_actor* self) {
   finish_claim(self);
 }
 
-// Taking ownership (at spawn) from the node that held the channel while we
-// were away: its history wins over ours where they differ.
-void begin_claim(channel_actor* self) {
+// Taking ownership from the node that held the channel while we were away
+// (at spawn: the replica; later: a follower that saw a newer generation):
+// its history wins over ours where they differ.
+void claim_from(channel_actor* self, uint64_t attempt,
+                const caf::actor& holder) {
   auto& st = self->state;
-  auto& cl = st.cluster;
+  auto give_up = [self, attempt] {
+    if (attempt == self->state.cluster.attempt && self->state.cluster.claiming)
+      finish_claim(self);
+  };
+  self
+    ->request(holder, peer_timeout,
+              cluster::claim_request{cluster::protocol_version,
+                                     st.params.name, st.cluster.generation})
+    .then(
+      [self, attempt, holder, give_up](const cluster::snapshot& s) {
+        auto& st = self->state;
+        auto& cl = st.cluster;
+        if (attempt != cl.attempt || !cl.claiming)
+          return;
+        if (s.head == 0 && s.epoch != st.meta.epoch) {
+          give_up(); // the holder has no history of this channel
+          return;
+        }
+        cl.claim_head = s.head;
+        cl.claim_generation = s.generation;
+        on_snapshot(self, attempt, holder, s);
+      },
+      [give_up](caf::error&) { give_up(); });
+}
+
+void start_claim(channel_actor* self) {
+  auto& cl = self->state.cluster;
   cl.claiming = true;
   cl.synced = false;
-  auto attempt = ++cl.attempt;
+  ++cl.attempt;
+  // A batch waiting for its replica belongs to the history being replaced.
+  if (auto retry = std::exchange(cl.retry, {}))
+    retry();
+}
+
+void begin_claim(channel_actor* self) {
+  auto& cl = self->state.cluster;
+  start_claim(self);
+  auto attempt = cl.attempt;
   auto give_up = [self, attempt] {
     // Nobody to claim from (the replica is gone or has nothing): own what
     // we have.
@@ -561,28 +598,8 @@ void begin_claim(channel_actor* self) {
   };
   resolve_then(
     self, cl.role.replica_service, cl.role.replica_node, true,
-    [self, attempt, give_up](const caf::actor& holder) {
-      auto& st = self->state;
-      self
-        ->request(holder, peer_timeout,
-                  cluster::claim_request{cluster::protocol_version,
-                                         st.params.name,
-                                         st.cluster.generation})
-        .then(
-          [self, attempt, holder, give_up](const cluster::snapshot& s) {
-            auto& st = self->state;
-            auto& cl = st.cluster;
-            if (attempt != cl.attempt || !cl.claiming)
-              return;
-            if (s.head == 0 && s.epoch != st.meta.epoch) {
-              give_up(); // the holder has no history of this channel
-              return;
-            }
-            cl.claim_head = s.head;
-            cl.claim_generation = s.generation;
-            on_snapshot(self, attempt, holder, s);
-          },
-          [give_up](caf::error&) { give_up(); });
+    [self, attempt](const caf::actor& holder) {
+      claim_from(self, attempt, holder);
     },
     give_up);
 }
@@ -756,6 +773,14 @@ caf::result<cluster::snapshot> on_claim(channel_actor* self) {
 }
 
 } // namespace
+
+void claim_from_newer(channel_actor* self, const caf::actor& holder) {
+  auto& cl = self->state.cluster;
+  if (!cl.role.owner || cl.claiming)
+    return;
+  start_claim(self);
+  claim_from(self, cl.attempt, holder);
+}
 
 void upstream_lost(channel_actor* self) {
   auto& cl = self->state.cluster;

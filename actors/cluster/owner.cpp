@@ -69,7 +69,7 @@ void replicate(channel_actor* self,
     done(true);
     return;
   }
-  if (!cl.role.owner) {
+  if (!cl.role.owner || cl.claiming) {
     done(false);
     return;
   }
@@ -97,8 +97,9 @@ void replicate(channel_actor* self,
               cluster::replicate_request{std::move(b)})
     .then(
       [self, done, last, retry](const cluster::replicated& r) {
+        auto& cl = self->state.cluster;
         if (r.stored_head >= last)
-          done(self->state.cluster.role.owner);
+          done(cl.role.owner && !cl.claiming);
         else
           retry();
       },
@@ -131,9 +132,15 @@ caf::result<cluster::snapshot> follow(channel_actor* self,
   auto& cl = st.cluster;
   if (!cl.role.owner || cl.claiming)
     return not_owner(self);
-  if (auto err = check_generation(self, req.generation))
-    return err;
   auto follower = caf::actor_cast<caf::actor>(self->current_sender());
+  if (auto err = check_generation(self, req.generation)) {
+    // We are a stale owner (restarted while another node owned the channel
+    // and placed first again before anyone handed it back): take the newer
+    // history from the follower that has seen it. It asks again later.
+    if (follower)
+      claim_from_newer(self, follower);
+    return err;
+  }
   if (!follower)
     return make_error(errc::bad_request, "follow from an anonymous sender");
   if (cl.followers.emplace(follower.address(), follower).second)

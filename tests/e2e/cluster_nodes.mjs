@@ -75,12 +75,15 @@ export async function startCluster({ names = ['a', 'b', 'c'], args = [], argsFor
     names,
     ports,
     nodes: [],
-    // Starts member `name` (configured in this cluster) with extra flags.
+    // Starts member `name` (configured in this cluster) with extra flags
+    // (extra.args), another node name or TLS files, or an existing data
+    // directory (extra.dataDir).
     async startMember(name, extra = {}) {
       const i = names.indexOf(name);
       const seeds = ports.filter((_, j) => j !== i);
       const node = await startNode({
         simulate,
+        dataDir: extra.dataDir, // a restart keeps its store
         args: [
           ...clusterArgs({ name: extra.nodeName ?? name, port: ports[i], seeds, certs, ...extra.tls }),
           ...args,

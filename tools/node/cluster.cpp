@@ -13,6 +13,7 @@
 
 #include "actors/cluster/membership.hpp"
 #include "actors/cluster/node_actor.hpp"
+#include "actors/cluster/types.hpp"
 #include "actors/errors.hpp"
 
 namespace tidewire::node {
@@ -49,6 +50,7 @@ void configure_cluster(caf::actor_system_config& cfg,
           std::vector<std::string>{app_identifier});
   cfg.set("middleman.heartbeat-interval", caf::timespan{heartbeat_interval});
   cfg.set("middleman.connection-timeout", caf::timespan{connection_timeout});
+  cluster::register_cluster_types(cfg);
 }
 
 caf::expected<cluster_handles> start_cluster(caf::actor_system& sys,

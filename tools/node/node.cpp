@@ -21,8 +21,9 @@
 
 // Start-up and shutdown of one node; each start has its stop beside it:
 //
-//   replay store ─▶ store actors ─▶ directory (+ channels) ─▶ sources
-//     ─▶ membership (+ node actor on the cluster port) ─▶ server
+//   replay store ─▶ store actors ─▶ membership (+ node actor on the cluster
+//     port) ─▶ directory (+ channels, placed by membership's view) ─▶ sources
+//     ─▶ server
 //   server.drain (1001) ─▶ sources ─▶ membership ─▶ directory ─▶ store actors
 //     ─▶ store
 namespace tidewire::node {
@@ -128,14 +129,9 @@ int run(const node_options& given) {
   store_actors stores;
   if (store)
     stores = spawn_store_actors(sys, store);
-  auto directory = spawn_directory(
-    sys, directory_config{opts.decls, opts.channel, stores.writer, stores.reader,
-                          opts.max_channels});
-  std::vector<caf::actor> sources;
-  if (opts.sources.enabled)
-    sources = spawn_sources(sys, directory, opts.sources);
-
   cluster_handles cluster;
+  caf::actor directory;
+  std::vector<caf::actor> sources;
   auto shutdown_actors = [&] {
     for (auto& source : sources)
       stop_actor(sys, source);
@@ -145,6 +141,8 @@ int run(const node_options& given) {
     stop_actor(sys, stores.reader);
   };
 
+  // Membership first: in cluster mode the directory places every channel by
+  // its view, and registers itself on the node actor for peers.
   auto started = start_cluster(sys, opts.cluster);
   if (!started) {
     std::cerr << "tidewire: " << error_message(started.error()) << '\n';
@@ -152,6 +150,17 @@ int run(const node_options& given) {
     return 1;
   }
   cluster = *started;
+  directory_config dir_cfg{opts.decls, opts.channel, stores.writer,
+                           stores.reader, opts.max_channels};
+  if (opts.cluster.enabled) {
+    dir_cfg.membership = cluster.membership;
+    dir_cfg.node = cluster.node;
+    dir_cfg.sync_replication = opts.cluster.settings.replication
+                               == cluster::replication_mode::sync;
+  }
+  directory = spawn_directory(sys, dir_cfg);
+  if (opts.sources.enabled)
+    sources = spawn_sources(sys, directory, opts.sources);
 
   net::server server{sys, directory, cluster.membership, opts.server};
   auto port = server.start();
