@@ -13,6 +13,8 @@
 // text, and only whitespace between tokens is removed.
 namespace tidewire::json_text {
 
+struct member;
+
 // A parsed JSON value whose scalars keep their text: `text` is the number,
 // `true`, `false`, `null` or the quoted string exactly as written.
 struct value {
@@ -20,7 +22,7 @@ struct value {
   kind type = kind::scalar;
   std::string text;                                  // scalars
   std::vector<value> items;                          // arrays
-  std::vector<std::pair<std::string, value>> members; // objects: raw key text
+  std::vector<member> members;                       // objects
 
   bool is_object() const {
     return type == kind::object;
@@ -30,6 +32,16 @@ struct value {
   }
   // The member named `name` (compared unescaped), or nullptr.
   const value* find(std::string_view name) const;
+};
+
+// An object's member. A named struct rather than std::pair<std::string,
+// value>: clang rejects a pair of the enclosing, still incomplete type.
+struct member {
+  member() = default;
+  member(std::string key, value val)
+    : first(std::move(key)), second(std::move(val)) {}
+  std::string first; // the key's raw text, quotes and escapes kept
+  value second;
 };
 
 // `text` without whitespace between tokens, numbers and strings untouched;
