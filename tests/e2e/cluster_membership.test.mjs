@@ -19,6 +19,25 @@ async function waitForLog(node, re, timeoutMs = 15000) {
   }
 }
 
+function publish(node, channel, data) {
+  return fetch(`${node.url}/api/v1/channels/${channel}/messages`, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(data),
+  });
+}
+
+// Publishes until the answer's status is `status` (bounded): a role change
+// follows a membership change by a message or two.
+async function publishUntil(node, status, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await publish(node, 'trades', { probe: Date.now() });
+    const body = await res.json();
+    if (res.status === status) return body;
+    if (Date.now() > deadline) throw new Error(`publish: ${res.status} ${JSON.stringify(body)}, expected ${status}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 function rssKb(pid) {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return Number(m[1]);
@@ -272,6 +291,9 @@ test('minority: two of three frozen, the third loses quorum within seconds and r
   assert.deepEqual(await ready.json(), { status: 'no_quorum' });
   const metrics = await (await fetch(`${c.url}/metrics`)).text();
   assert.match(metrics, /^tidewire_cluster_quorum 0$/m);
+  // Without a majority the node refuses publishes.
+  const refused = await publishUntil(c, 503, 5000);
+  assert.equal(refused.error.code, 'unavailable');
   assert.match(metrics, /^tidewire_cluster_members\{state="down"\} 2$/m);
   const resumedAt = Date.now();
   a.child.kill('SIGCONT');
@@ -279,4 +301,7 @@ test('minority: two of three frozen, the third loses quorum within seconds and r
   for (const node of cluster.nodes) await waitForView(node, allUp(cluster.names), { timeoutMs: 15000 });
   t.diagnostic(`all up again ${Date.now() - resumedAt} ms after SIGCONT`);
   assert.equal((await fetch(`${c.url}/readyz`)).status, 200);
+  // ... and takes them again once it has one (after ownership settles).
+  const accepted = await publishUntil(c, 200, 15000);
+  assert.equal(accepted.channel, 'trades');
 });
