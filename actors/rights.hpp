@@ -6,7 +6,7 @@
 #include <caf/atom.hpp>
 
 #include "actors/atoms.hpp"
-#include "auth/claims.hpp"
+#include "actors/auth/claims.hpp"
 
 // What the session actor needs to enforce a connection's rights: the
 // message that replaces its claims and the `forbidden` answer.

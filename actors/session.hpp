@@ -8,7 +8,7 @@
 
 #include "actors/client_link.hpp"
 #include "actors/config.hpp"
-#include "auth/claims.hpp"
+#include "actors/auth/claims.hpp"
 
 namespace tidewire {
 

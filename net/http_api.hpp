@@ -8,7 +8,7 @@
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
 
-#include "auth/claims.hpp"
+#include "actors/auth/claims.hpp"
 
 // The REST API of protocol v1 ("HTTP API"), independent of Beast: the HTTP
 // session hands over method, path, query and body, and writes the answer it

@@ -12,7 +12,7 @@
 #include <caf/fwd.hpp>
 
 #include "actors/config.hpp"
-#include "auth/verifier.hpp"
+#include "actors/auth/verifier.hpp"
 
 // The HTTP + WebSocket front of a node. Beast and Asio stay behind the pimpl:
 // including this header costs nothing but CAF.

@@ -21,7 +21,7 @@
 #include <caf/actor.hpp>
 
 #include "actors/client_link.hpp"
-#include "auth/claims.hpp"
+#include "actors/auth/claims.hpp"
 #include "net/request_parser.hpp"
 
 namespace tidewire::net {

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "auth/claims.hpp"
+#include "actors/auth/claims.hpp"
 #include "net/request_parser.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

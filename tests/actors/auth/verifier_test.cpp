@@ -10,7 +10,7 @@
 #include <openssl/hmac.h>
 #include <openssl/pem.h>
 
-#include "auth/verifier.hpp"
+#include "actors/auth/verifier.hpp"
 
 using namespace tidewire::auth;
 

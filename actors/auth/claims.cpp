@@ -1,4 +1,4 @@
-#include "auth/claims.hpp"
+#include "actors/auth/claims.hpp"
 
 #include <nlohmann/json.hpp>
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "auth/claims.hpp"
+#include "actors/auth/claims.hpp"
 
 // JWT verification with libjwt. The algorithm comes from the configuration
 // (HS256 with a secret file, RS256 or ES256 with a PEM public key file),

@@ -1,7 +1,7 @@
 #define CAF_SUITE auth.claims
 #include "caf/test/unit_test.hpp"
 
-#include "auth/claims.hpp"
+#include "actors/auth/claims.hpp"
 
 using namespace tidewire::auth;
 

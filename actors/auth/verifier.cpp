@@ -1,4 +1,4 @@
-#include "auth/verifier.hpp"
+#include "actors/auth/verifier.hpp"
 
 #include <chrono>
 #include <fstream>

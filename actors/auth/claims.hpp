@@ -8,7 +8,7 @@
 
 // What a connection or HTTP request may do, taken from a verified token.
 // Pure: no CAF, no Beast, no libjwt, so the rights logic is unit-tested on
-// its own (tests/auth/).
+// its own (tests/actors/auth/).
 namespace tidewire::auth {
 
 struct claims {
