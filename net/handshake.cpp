@@ -1,18 +1,8 @@
 #include "net/handshake.hpp"
 
+#include "net/http_rules.hpp"
+
 namespace tidewire::net {
-
-namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-    s.remove_suffix(1);
-  return s;
-}
-
-} // namespace
 
 std::optional<std::string> negotiate_subprotocol(std::string_view offered) {
   bool any = false;

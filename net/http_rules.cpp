@@ -5,8 +5,6 @@
 
 namespace tidewire::net {
 
-namespace {
-
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
     s.remove_prefix(1);
@@ -14,6 +12,8 @@ std::string_view trim(std::string_view s) {
     s.remove_suffix(1);
   return s;
 }
+
+namespace {
 
 bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size()

@@ -9,6 +9,9 @@
 // Beast: the HTTP session hands over header values and acts on the answer.
 namespace tidewire::net {
 
+// `s` without leading and trailing spaces and tabs (HTTP optional white space).
+std::string_view trim(std::string_view s);
+
 // Why a request's body framing is refused, or nullopt when it is fine.
 // `transfer_encodings` holds the value of every Transfer-Encoding field in
 // order (several fields count as one comma-separated list). Only a list whose
