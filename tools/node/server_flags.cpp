@@ -1,0 +1,60 @@
+#include "tools/node/server_flags.hpp"
+
+#include "net/http_rules.hpp"
+
+namespace tidewire::node {
+
+void add_server_flags(flag_table& flags, node_options& opts) {
+  auto& s = opts.server;
+  auto seconds = [](std::chrono::seconds& out) -> flag_setter {
+    return [&out](auto& f, auto& v) { return parse_seconds(f, v, out); };
+  };
+  flags["host"] = text_flag(s.host);
+  flags["port"] = number_flag<uint16_t>(s.port, 0, 65535);
+  flags["web-root"] = text_flag(s.web_root);
+  flags["max-frame"] = number_flag<size_t>(s.max_frame, 256, 64 * 1024 * 1024);
+  flags["queue-bytes"] = number_flag<uint64_t>(s.session.queue_bytes, 1024,
+                                               uint64_t{1} << 34);
+  flags["heartbeat-ms"] = number_flag<uint32_t>(s.session.heartbeat_ms, 100,
+                                                3'600'000);
+  flags["io-threads"] = number_flag<int>(s.io_threads, 1, 64);
+  flags["idle-timeout-s"] = seconds(s.idle_timeout);
+  flags["handshake-timeout-s"] = seconds(s.handshake_timeout);
+  flags["http-body-limit"] = number_flag<size_t>(s.http_body_limit, 1024,
+                                                 size_t{1} << 30);
+  flags["max-publishes-in-flight"] =
+    number_flag<size_t>(s.session.max_publishes_in_flight, 1, 1'000'000);
+  flags["max-subscriptions"] =
+    number_flag<size_t>(s.session.max_subscriptions, 1, 1'000'000);
+  flags["auth"] = [&opts](auto&, auto& v) -> caf::error {
+    if (v != "none" && v != "jwt")
+      return bad("--auth expects none or jwt, got '" + v + "'");
+    opts.auth = v;
+    return {};
+  };
+  flags["jwt-secret-file"] = text_flag(opts.jwt.secret_file);
+  flags["jwt-public-key-file"] = text_flag(opts.jwt.public_key_file);
+  flags["jwt-audience"] = text_flag(opts.jwt.audience);
+  flags["jwt-issuer"] = text_flag(opts.jwt.issuer);
+  flags["auth-timeout-s"] = seconds(s.auth_timeout);
+  flags["allow-anonymous"] = [&opts](auto& f, auto& v) {
+    return parse_bool(f, v, opts.allow_anonymous);
+  };
+  flags["allowed-origins"] = [&s](auto&, auto& v) -> caf::error {
+    std::string error;
+    auto list = net::parse_allowed_origins(v, error);
+    if (!list)
+      return bad(error);
+    s.allowed_origins = std::move(*list);
+    return {};
+  };
+  flags["max-connections"] = number_flag<size_t>(s.max_connections, 1,
+                                                 10'000'000);
+  flags["max-connections-per-ip"] =
+    number_flag<size_t>(s.max_connections_per_ip, 1, 10'000'000);
+  flags["max-messages-per-s"] = number_flag<uint32_t>(s.max_messages_per_s, 1,
+                                                      10'000'000);
+  flags["write-timeout-s"] = seconds(s.write_timeout);
+}
+
+} // namespace tidewire::node
