@@ -1,0 +1,220 @@
+// The inbound half of a connection: reading and decoding client messages,
+// the per-connection message rate, and the connection's authentication
+// (the first token's deadline, the warning before `exp`, the close at it).
+#include "net/websocket_session.hpp"
+
+#include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/websocket.hpp>
+
+#include <caf/send.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include "actors/atoms.hpp"
+#include "actors/frames.hpp"
+#include "actors/rights.hpp"
+#include "actors/session.hpp"
+#include "net/fail.hpp"
+#include "net/server_state.hpp"
+
+namespace tidewire::net {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+
+namespace {
+
+frame auth_expiring_frame(int64_t in_ms) {
+  return std::make_shared<const std::string>(
+    nlohmann::json{{"type", "auth_expiring"}, {"in_ms", in_ms}}.dump());
+}
+
+int64_t unix_now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch())
+    .count();
+}
+
+} // namespace
+
+void websocket_session::do_read() {
+  ws_.async_read(buffer_, beast::bind_front_handler(&websocket_session::on_read,
+                                                    shared_from_this()));
+}
+
+void websocket_session::on_read(boost::system::error_code ec,
+                                std::size_t bytes) {
+  if (ec) {
+    fail(ec, "websocket read", id_);
+    return on_closed();
+  }
+  bump(state_->stats.ws_messages_in_total);
+  bump(state_->stats.ws_bytes_in_total, bytes);
+  if (!closing_) {
+    if (!ws_.got_text()) {
+      protocol_error("bad_request",
+                     "binary frames are not accepted on tidewire.v1.json", "");
+    } else {
+      auto data = buffer_.data();
+      handle_text(std::string_view{static_cast<const char*>(data.data()),
+                                   data.size()});
+    }
+  }
+  // An idle connection keeps no read buffer: subscribers read rarely, and a
+  // buffer would keep the peak size of any message ever read.
+  buffer_.consume(buffer_.size());
+  buffer_.shrink_to_fit();
+  do_read();
+}
+
+void websocket_session::handle_text(std::string_view text) {
+  // Rate-limited per WebSocket message (an array of up to max_batch requests
+  // counts once): the cost that matters is reading and decoding it.
+  if (!admit_message()) {
+    caf::anon_send(actor_, reply_atom::value,
+                   frames::error("rate_limited",
+                                 "more than "
+                                   + std::to_string(
+                                     state_->cfg.max_messages_per_s)
+                                   + " messages per second; this one was"
+                                     " dropped",
+                                 ""));
+    return;
+  }
+  for (auto& outcome : parse_text_frame(text, limits_)) {
+    if (closing_)
+      return;
+    if (!claims_ && !std::holds_alternative<auth_request>(outcome)) {
+      bump(state_->stats.auth_failures_total);
+      auto id = std::visit([](auto& m) { return m.id_json; }, outcome);
+      protocol_error("unauthorized",
+                     "authenticate first: send {\"type\":\"auth\","
+                     "\"token\":\"...\"}",
+                     id);
+      continue;
+    }
+    std::visit(
+      [this](auto& msg) {
+        using T = std::decay_t<decltype(msg)>;
+        if constexpr (std::is_same_v<T, request_error>) {
+          protocol_error(msg.code, msg.message, msg.id_json);
+        } else if constexpr (std::is_same_v<T, ping_request>) {
+          caf::anon_send(actor_, reply_atom::value, frames::pong(msg.id_json));
+        } else if constexpr (std::is_same_v<T, auth_request>) {
+          handle_auth(msg);
+        } else {
+          caf::anon_send(actor_, std::move(msg));
+        }
+      },
+      outcome);
+  }
+}
+
+bool websocket_session::admit_message() {
+  // A token bucket: max_messages_per_s per second, up to two seconds' worth
+  // saved. A client that keeps sending into an empty bucket for as many
+  // messages again is not slowing down: it is closed.
+  auto rate = static_cast<double>(state_->cfg.max_messages_per_s);
+  auto now = std::chrono::steady_clock::now();
+  std::chrono::duration<double> elapsed = now - refilled_;
+  refilled_ = now;
+  tokens_ = std::min(2.0 * rate, tokens_ + elapsed.count() * rate);
+  if (tokens_ >= 1.0) {
+    tokens_ -= 1.0;
+    if (tokens_ >= rate) // a second's worth saved again: it slowed down
+      rate_strikes_ = 0;
+    return true;
+  }
+  if (++rate_strikes_ > std::max<uint32_t>(state_->cfg.max_messages_per_s, 10))
+    start_close(websocket::close_code::policy_error,
+                "message rate limit exceeded");
+  return false;
+}
+
+void websocket_session::handle_auth(const auth_request& msg) {
+  auto& verifier = state_->cfg.verifier;
+  if (!verifier) {
+    // Not counted as a protocol error: a client may always try.
+    caf::anon_send(actor_, reply_atom::value,
+                   frames::error("bad_request",
+                                 "auth is not enabled on this node",
+                                 msg.id_json));
+    return;
+  }
+  auto v = verifier->verify(msg.token, auth::unix_now());
+  if (!v.ok) {
+    // A refused refresh leaves the current token in force until it expires.
+    bump(state_->stats.auth_failures_total);
+    return protocol_error("unauthorized", v.error, msg.id_json);
+  }
+  claims_ = std::move(v.ok);
+  expiry_warned_ = false;
+  caf::anon_send(actor_, auth_atom::value, *claims_);
+  arm_auth_timer();
+}
+
+void websocket_session::arm_auth_timer() {
+  if (closing_ || closed_)
+    return;
+  std::chrono::milliseconds delay{0};
+  bool expire = false;
+  if (!claims_) {
+    delay = state_->cfg.auth_timeout;
+    expire = true;
+  } else if (claims_->anonymous || claims_->exp == 0) {
+    auth_timer_.cancel();
+    return;
+  } else {
+    auto left = claims_->exp * 1000 - unix_now_ms();
+    auto warning = std::chrono::duration_cast<std::chrono::milliseconds>(
+                     state_->cfg.auth_warning)
+                     .count();
+    if (left <= 0) {
+      expire = true;
+    } else if (!expiry_warned_ && left <= warning) {
+      expiry_warned_ = true;
+      caf::anon_send(actor_, reply_atom::value, auth_expiring_frame(left));
+      delay = std::chrono::milliseconds{left};
+      expire = true;
+    } else if (!expiry_warned_) {
+      delay = std::chrono::milliseconds{left - warning};
+    } else {
+      delay = std::chrono::milliseconds{left};
+      expire = true;
+    }
+  }
+  auth_timer_.expires_after(delay);
+  auth_timer_.async_wait([self = shared_from_this(), expire,
+                          authenticated = claims_.has_value(),
+                          exp = claims_ ? claims_->exp : 0](
+                           boost::system::error_code ec) {
+    if (ec == asio::error::operation_aborted || self->closing_
+        || self->closed_)
+      return;
+    if (!authenticated && !self->claims_) {
+      bump(self->state_->stats.auth_failures_total);
+      return self->start_close(websocket::close_code::policy_error,
+                               "authentication timed out");
+    }
+    if (expire && self->claims_ && self->claims_->exp == exp) {
+      bump(self->state_->stats.auth_failures_total);
+      return self->start_close(websocket::close_code::policy_error,
+                               "token expired");
+    }
+    self->arm_auth_timer(); // warn now, or the token was replaced
+  });
+}
+
+void websocket_session::protocol_error(const std::string& code,
+                                       const std::string& message,
+                                       const std::string& id_json) {
+  bump(state_->stats.ws_protocol_errors_total);
+  if (++errors_ > max_protocol_errors)
+    return start_close(websocket::close_code::policy_error,
+                       "too many protocol errors");
+  caf::anon_send(actor_, reply_atom::value,
+                 frames::error(code, message, id_json));
+}
+
+} // namespace tidewire::net

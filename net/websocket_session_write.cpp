@@ -1,0 +1,164 @@
+// The outbound half of a connection: batches queued by the session actor
+// and written as one message each time the previous write completes.
+#include "net/websocket_session.hpp"
+
+#include <boost/asio/post.hpp>
+#include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/websocket.hpp>
+
+#include <caf/send.hpp>
+
+#include "actors/atoms.hpp"
+#include "net/fail.hpp"
+#include "net/server_state.hpp"
+
+namespace tidewire::net {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+
+namespace {
+
+// Buffers up to this size stay with an idle connection; larger ones are
+// given back after use.
+constexpr size_t small_buffer_bytes = 4096;
+
+// Written messages counted per connection before they are added to the
+// shared metrics (and at the close).
+constexpr uint64_t stats_step = 64;
+
+} // namespace
+
+void websocket_session::deliver(frame_batch frames) {
+  asio::post(ws_.get_executor(),
+             [self = shared_from_this(), frames = std::move(frames)]() mutable {
+               self->enqueue(std::move(frames));
+             });
+}
+
+void websocket_session::notify_written(uint64_t total) {
+  asio::post(ws_.get_executor(), [self = shared_from_this(), total] {
+    if (total == 0) {
+      if (self->actor_)
+        caf::anon_send(self->actor_, written_atom::value, self->written_total_);
+      return;
+    }
+    if (self->notify_at_ == 0 || total < self->notify_at_)
+      self->notify_at_ = total;
+    self->report_written();
+  });
+}
+
+void websocket_session::enqueue(frame_batch frames) {
+  if (closing_ || closed_ || frames->empty())
+    return;
+  queue_.push_back(std::move(frames));
+  if (!writing_)
+    write_next();
+}
+
+void websocket_session::write_next() {
+  // Everything queued goes out as one message: one frame as it is (no copy),
+  // several as a JSON array copied into out_. Copying small frames is cheaper
+  // than a long buffer sequence, which the kernel takes 64 iovecs at a time.
+  const auto max_bytes = state_->cfg.session.max_message_bytes;
+  size_t count = 0;
+  uint64_t bytes = 0;
+  auto& first = *queue_[queue_head_];
+  if (queue_.size() - queue_head_ == 1 && first.size() - queue_pos_ == 1) {
+    in_flight_ = first[queue_pos_];
+    pop_batch();
+    count = 1;
+    bytes = in_flight_->size();
+  } else {
+    out_.clear();
+    out_ += '[';
+    while (queue_head_ < queue_.size()) {
+      auto& batch = *queue_[queue_head_];
+      for (; queue_pos_ < batch.size(); ++queue_pos_) {
+        auto& f = *batch[queue_pos_];
+        if (count > 0 && bytes + f.size() > max_bytes)
+          break;
+        if (count > 0)
+          out_ += ',';
+        out_ += f;
+        bytes += f.size();
+        ++count;
+      }
+      if (queue_pos_ < batch.size())
+        break; // the message is full; the rest goes next
+      pop_batch();
+    }
+    out_ += ']';
+  }
+  writing_ = true;
+  // A client that sends but never reads fills its receive window; the write
+  // then never completes. The deadline closes the connection instead.
+  beast::get_lowest_layer(ws_).expires_after(state_->cfg.write_timeout);
+  in_flight_bytes_ = bytes;
+  ++stat_messages_;
+  stat_frames_ += count;
+  stat_bytes_ += in_flight_ ? bytes : out_.size();
+  asio::const_buffer buffer = in_flight_ ? asio::buffer(*in_flight_)
+                                         : asio::const_buffer(asio::buffer(out_));
+  ws_.async_write(buffer,
+                  beast::bind_front_handler(&websocket_session::on_write,
+                                            shared_from_this()));
+}
+
+void websocket_session::on_write(boost::system::error_code ec, std::size_t) {
+  writing_ = false;
+  if (!closing_)
+    beast::get_lowest_layer(ws_).expires_never();
+  in_flight_.reset();
+  // A large message does not leave its buffer behind on an idle connection.
+  if (out_.capacity() > small_buffer_bytes)
+    std::string{}.swap(out_);
+  if (ec) {
+    fail(ec, "websocket write", id_);
+    clear_queue();
+    return; // the pending read fails too and reports the close
+  }
+  written_total_ += std::exchange(in_flight_bytes_, 0);
+  if (stat_messages_ >= stats_step)
+    flush_stats();
+  report_written();
+  if (queue_head_ < queue_.size() && !closing_)
+    write_next();
+}
+
+// Drops the written front batch. The queue is a vector (an empty std::deque
+// would allocate on every connection) that starts over once drained.
+void websocket_session::clear_queue() {
+  std::vector<frame_batch>{}.swap(queue_);
+  queue_head_ = 0;
+  queue_pos_ = 0;
+}
+
+void websocket_session::pop_batch() {
+  queue_[queue_head_++].reset();
+  queue_pos_ = 0;
+  if (queue_head_ == queue_.size()) {
+    queue_head_ = 0;
+    if (queue_.capacity() > 16)
+      std::vector<frame_batch>{}.swap(queue_);
+    else
+      clear_queue();
+  }
+}
+
+// Tells the session how far the writes got, if it asked and it is far enough.
+void websocket_session::report_written() {
+  if (notify_at_ == 0 || written_total_ < notify_at_ || !actor_)
+    return;
+  notify_at_ = 0;
+  caf::anon_send(actor_, written_atom::value, written_total_);
+}
+
+void websocket_session::flush_stats() {
+  bump(state_->stats.ws_messages_out_total, std::exchange(stat_messages_, 0));
+  bump(state_->stats.ws_frames_out_total, std::exchange(stat_frames_, 0));
+  bump(state_->stats.ws_bytes_out_total, std::exchange(stat_bytes_, 0));
+}
+
+} // namespace tidewire::net
