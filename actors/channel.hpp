@@ -48,7 +48,7 @@ struct channel_params {
 // In cluster mode (params.cluster) the same actor is either the owner (as
 // above, and it also streams committed records to followers on other nodes,
 // actors/cluster/owner.cpp) or a follower (relay or replica,
-// actors/cluster/follower.cpp) that serves the same subscriber protocol from
+// actors/cluster/follower*.cpp) that serves the same subscriber protocol from
 // what the owner sends it and forwards publishes to the owner.
 // Because the actor handles one message at a time, "send the catch-up, then
 // add to the live subscribers" is atomic: no update falls between the two.

@@ -2,7 +2,8 @@
 
 // The cluster half of the channel actor, called from actors/channel.cpp.
 // owner.cpp: what an owner does for its followers (follow, fetch, forwarded
-// publishes, sync replication, fencing). follower.cpp: relays and replicas.
+// publishes, sync replication, fencing). follower*.cpp: relays and replicas
+// (follower_ops.hpp says which file does what).
 
 #include <functional>
 #include <memory>
@@ -50,7 +51,7 @@ caf::result<cluster::batch> fetch(channel_actor* self,
 caf::result<cluster::publish_result>
 forwarded_publish(channel_actor* self, const cluster::publish_request& req);
 
-// Follower side (follower.cpp).
+// Follower side (follower*.cpp).
 
 // An owner learnt that `holder` has seen a newer generation (it was away
 // while another node owned the channel): it takes the newer history from
