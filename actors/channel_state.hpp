@@ -1,8 +1,8 @@
 #pragma once
 
-// Private to the channel actor's two files: channel.cpp (publish, commit,
-// retention, restore, the behaviour) and channel_catchup.cpp (subscribe and
-// the chunked catch-up).
+// Private to the channel actor's files: channel.cpp (restore, history, the
+// behaviour), channel_publish.cpp (idempotency keys, group commit, commit,
+// retention) and channel_catchup.cpp (subscribe and the chunked catch-up).
 
 #include <cstdint>
 #include <deque>
@@ -143,6 +143,20 @@ void make_visible(channel_actor* self, const std::vector<record>& records);
 
 // Starts the next group commit if nothing is in flight (owner only).
 void flush(channel_actor* self);
+
+int64_t wall_clock_ms();
+
+// The idempotency keys of committed publishes: remember one, forget those
+// past the window or the count bound.
+void remember_key(channel_state& st, const record& rec);
+void expire_keys(channel_state& st, int64_t now_ms);
+
+// Queues a publish (or answers a repeated key at once).
+caf::result<publish_ack> accept_publish(channel_actor* self,
+                                        std::string data_json, std::string key);
+
+// Asks the store writer to apply retention, unless a write is in flight.
+void trim(channel_actor* self);
 
 // Sends `frames` to one subscriber, tagged with its subscription id. A batch
 // for several subscribers is built once and shared.

@@ -1,0 +1,290 @@
+// The publish path of a channel actor: idempotency keys, the group commit
+// (flush), commit and retention trims. Behaviour, restore and history are in
+// channel.cpp; subscribe and catch-up in channel_catchup.cpp.
+
+#include <algorithm>
+#include <chrono>
+#include <memory>
+
+#include "actors/channel_state.hpp"
+#include "actors/cluster/channel_ops.hpp"
+#include "actors/errors.hpp"
+
+namespace tidewire::channel_detail {
+
+int64_t wall_clock_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch())
+    .count();
+}
+
+// Forgets keys past the window or the count bound, oldest first.
+void expire_keys(channel_state& st, int64_t now_ms) {
+  auto oldest = now_ms - st.params.limits.idempotency_window.count();
+  while (!st.key_order.empty()
+         && (st.keys.size() > st.params.limits.max_keys
+             || st.key_order.front().ts < oldest)) {
+    auto& front = st.key_order.front();
+    // A key reused after it expired has a newer entry further back.
+    if (auto it = st.keys.find(front.key);
+        it != st.keys.end() && it->second.seq == front.seq)
+      st.keys.erase(it);
+    st.key_order.pop_front();
+  }
+}
+
+void remember_key(channel_state& st, const record& rec) {
+  used_key used{rec.key, rec.seq, rec.ts};
+  st.keys[rec.key] = used;
+  st.key_order.push_back(std::move(used));
+  expire_keys(st, rec.ts);
+}
+
+namespace {
+
+// Publishes that repeated `key` while its first publish was being stored.
+void answer_repeats(channel_state& st, const std::string& key,
+                    const caf::expected<publish_ack>& result) {
+  if (key.empty())
+    return;
+  auto it = st.key_waiters.find(key);
+  if (it == st.key_waiters.end())
+    return;
+  for (auto& rp : it->second) {
+    if (result)
+      rp.deliver(*result);
+    else
+      rp.deliver(result.error());
+  }
+  st.key_waiters.erase(it);
+}
+
+// Makes a durable batch visible: ring, fan-out, then the publishers' acks.
+void commit(channel_actor* self, channel_meta next, json_text::value next_doc,
+            const std::vector<record>& records,
+            std::vector<pending_publish>& batch) {
+  auto& st = self->state;
+  st.meta = std::move(next);
+  if (st.is_state())
+    st.doc = std::move(next_doc);
+  for (auto& rec : records)
+    if (!rec.key.empty())
+      remember_key(st, rec);
+  make_visible(self, records);
+  for (size_t i = 0; i < batch.size(); ++i) {
+    publish_ack ack{st.params.name, records[i].seq, st.meta.epoch};
+    batch[i].rp.deliver(ack);
+    answer_repeats(st, batch[i].key, ack);
+  }
+  if (st.cluster.enabled)
+    cluster_detail::after_commit(self, records);
+}
+
+// A batch that was not committed (the actor stopped being the owner while
+// it waited for its replica): nothing of it was acknowledged or delivered.
+void refuse_batch(channel_state& st, std::vector<pending_publish>& batch) {
+  for (auto& p : batch) {
+    auto err = make_error(errc::unavailable,
+                          "the channel's owner changed; publish again");
+    p.rp.deliver(err);
+    answer_repeats(st, p.key, err);
+  }
+}
+
+bool over_retention(const channel_state& st) {
+  auto count = st.meta.head + 1 - st.meta.first;
+  auto limit = st.params.decl.retention_count;
+  // Trim in steps of about 1% so a busy channel does not range-delete one
+  // record per publish.
+  return count > limit + limit / 100 + 1;
+}
+
+} // namespace
+
+void trim(channel_actor* self) {
+  auto& st = self->state;
+  if (st.busy || !st.persistent() || st.follower())
+    return;
+  st.busy = true;
+  auto& decl = st.params.decl;
+  self
+    ->request(st.params.store_writer, caf::infinite, trim_atom::value, st.meta,
+              decl.retention_count,
+              static_cast<int64_t>(decl.retention_age.count()), wall_clock_ms())
+    .then(
+      [self](const channel_meta& trimmed) {
+        self->state.meta.first = trimmed.first;
+        self->state.busy = false;
+        flush(self);
+      },
+      [self](caf::error& err) {
+        // Retention is retried at the next interval; publishing goes on.
+        self->state.busy = false;
+        flush(self);
+      });
+}
+
+// Group commit: every publish queued while the previous write was in flight
+// goes into the next WriteBatch (at most limits.max_batch). In a cluster the
+// batch then goes to the replica (sync replication) before it is visible.
+void flush(channel_actor* self) {
+  auto& st = self->state;
+  if (st.busy || st.pending.empty() || st.follower() || st.cluster.claiming)
+    return;
+  auto n = std::min(st.pending.size(), st.params.limits.max_batch);
+  auto batch = std::make_shared<std::vector<pending_publish>>();
+  batch->reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    batch->push_back(std::move(st.pending.front()));
+    st.pending.pop_front();
+  }
+  auto next = std::make_shared<channel_meta>(st.meta);
+  auto next_doc = std::make_shared<json_text::value>();
+  if (st.is_state())
+    *next_doc = st.doc;
+  auto records = std::make_shared<std::vector<record>>();
+  auto ts = std::max(wall_clock_ms(), st.meta.last_ts);
+  for (auto& p : *batch) {
+    ++next->head;
+    records->push_back(record{next->head, ts, p.data_json, p.key});
+    if (st.is_state())
+      if (auto patch = json_text::parse(p.data_json))
+        json_text::merge_patch(*next_doc, *patch);
+  }
+  next->last_ts = ts;
+  if (st.is_state())
+    next->state = json_text::dump(*next_doc);
+  if (st.is_state() && next->state.size() > st.params.limits.max_state_bytes
+      && next->state.size() > st.meta.state.size()) {
+    // Rare: a publish of the batch takes the document past its limit. Find
+    // it publish by publish and refuse it (too_large); the rest go on.
+    // A patch that does not grow an oversized document (a lowered limit) is
+    // still accepted, so such a document can be shrunk.
+    auto limit = st.params.limits.max_state_bytes;
+    std::vector<pending_publish> kept;
+    auto doc = st.doc;
+    auto size = st.meta.state.size();
+    for (auto& p : *batch) {
+      auto candidate = doc;
+      if (auto patch = json_text::parse(p.data_json))
+        json_text::merge_patch(candidate, *patch);
+      auto grown = json_text::dump(candidate).size();
+      if (grown > limit && grown > size) {
+        auto err = make_error(errc::too_large,
+                              "the document of " + st.params.name
+                                + " would be " + std::to_string(grown)
+                                + " bytes, the limit is "
+                                + std::to_string(limit));
+        p.rp.deliver(err);
+        answer_repeats(st, p.key, err);
+        continue;
+      }
+      doc = std::move(candidate);
+      size = grown;
+      kept.push_back(std::move(p));
+    }
+    *batch = std::move(kept);
+    *next = st.meta;
+    records->clear();
+    for (auto& p : *batch) {
+      ++next->head;
+      records->push_back(record{next->head, ts, p.data_json, p.key});
+    }
+    next->last_ts = ts;
+    *next_doc = std::move(doc);
+    next->state = json_text::dump(*next_doc);
+    if (batch->empty()) {
+      flush(self);
+      return;
+    }
+  }
+  // Runs once the batch is stored (and replicated where required).
+  auto finish = [self, next, next_doc, records, batch](bool committed) {
+    self->state.busy = false;
+    if (!committed) {
+      refuse_batch(self->state, *batch);
+    } else {
+      commit(self, std::move(*next), std::move(*next_doc), *records, *batch);
+      if (over_retention(self->state))
+        trim(self);
+    }
+    flush(self);
+  };
+  st.busy = true;
+  if (!st.persistent()) {
+    cluster_detail::replicate(self, records, finish);
+    return;
+  }
+  self
+    ->request(st.params.store_writer, caf::infinite, append_atom::value, *next,
+              *records)
+    .then(
+      [self, records, finish](ok_atom) {
+        cluster_detail::replicate(self, records, finish);
+      },
+      [self, batch](caf::error& err) {
+        // Nothing of the batch is stored, so its seqs were never used.
+        self->state.busy = false;
+        auto failed = make_error(errc::internal, error_message(err));
+        for (auto& p : *batch) {
+          p.rp.deliver(failed);
+          answer_repeats(self->state, p.key, failed);
+        }
+        flush(self);
+      });
+}
+
+
+caf::result<publish_ack> accept_publish(channel_actor* self,
+                                        std::string data_json,
+                                        std::string key) {
+  auto& st = self->state;
+  if (st.follower())
+    return cluster_detail::forward_publish(self, std::move(data_json));
+  if (st.cluster.enabled)
+    if (auto err = cluster_detail::refuse_publish(self))
+      return err;
+  if (st.is_state() && !json_text::is_object_text(data_json))
+    return make_error(errc::bad_request,
+                      st.params.name
+                        + " is a state channel: data must be a JSON object"
+                          " (a merge patch of its document)");
+  if (key.size() > max_idempotency_key)
+    return make_error(errc::bad_request,
+                      "idempotency key is longer than "
+                        + std::to_string(max_idempotency_key)
+                        + " characters");
+  if (!key.empty()) {
+    expire_keys(st, wall_clock_ms());
+    if (auto it = st.keys.find(key); it != st.keys.end())
+      return publish_ack{st.params.name, it->second.seq, st.meta.epoch};
+    if (auto it = st.key_waiters.find(key); it != st.key_waiters.end()) {
+      // The first publish with this key is queued or being stored.
+      auto rp = self->make_response_promise();
+      it->second.push_back(rp);
+      return rp;
+    }
+  }
+  if (st.pending.size() >= st.params.limits.max_pending)
+    return make_error(errc::rate_limited,
+                      st.params.name + " has "
+                        + std::to_string(st.pending.size())
+                        + " publishes waiting to be stored; retry later");
+  auto rp = self->make_response_promise();
+  if (!key.empty())
+    st.key_waiters[key]; // later repeats wait for this one
+  st.pending.push_back({std::move(data_json), rp, std::move(key)});
+  if (st.persistent() || st.cluster.enabled) {
+    flush(self); // publishes queue up behind the append in flight
+  } else if (!st.flush_queued) {
+    // Nothing waits on a store here, so without this every publish would
+    // be its own batch: one message per subscriber per update. The flush
+    // message queues behind the publishes already in the mailbox, which
+    // then go out to each subscriber as one batch.
+    st.flush_queued = true;
+    self->send(self, flush_atom::value);
+  }
+  return rp;
+}
+
+} // namespace tidewire::channel_detail
