@@ -12,7 +12,6 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -22,6 +21,7 @@
 
 #include "actors/client_link.hpp"
 #include "actors/auth/claims.hpp"
+#include "net/read_buffer.hpp"
 #include "net/request_parser.hpp"
 
 namespace tidewire::net {
@@ -101,8 +101,12 @@ private:
   static stream_type::socket_type on_strand(boost::asio::ip::tcp::socket&& s,
                                             boost::asio::io_context& ioc);
 
+  using timer_type = boost::asio::basic_waitable_timer<
+    std::chrono::steady_clock,
+    boost::asio::wait_traits<std::chrono::steady_clock>, strand_type>;
+
   boost::beast::websocket::stream<stream_type> ws_;
-  boost::beast::flat_buffer buffer_;
+  read_buffer buffer_;
   std::shared_ptr<server_state> state_;
   const uint64_t id_;
   caf::actor actor_;
@@ -124,7 +128,7 @@ private:
   uint32_t errors_ = 0;
   // Authentication: the deadline for a first token, then the warning before
   // and the close at the token's `exp`.
-  boost::asio::steady_timer auth_timer_;
+  timer_type auth_timer_; // typed: an erased executor is a heap block each
   std::optional<auth::claims> claims_; // nullopt: not authenticated yet
   bool expiry_warned_ = false;
   bool abuse_ = false; // closed for abuse: dropped after abuse_linger

@@ -63,8 +63,7 @@ void websocket_session::on_read(boost::system::error_code ec,
   }
   // An idle connection keeps no read buffer: subscribers read rarely, and a
   // buffer would keep the peak size of any message ever read.
-  buffer_.consume(buffer_.size());
-  buffer_.shrink_to_fit();
+  buffer_.release();
   do_read();
 }
 
