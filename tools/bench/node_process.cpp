@@ -5,6 +5,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <thread>
 
 #include <fcntl.h>
@@ -183,6 +184,27 @@ std::string node_process::stop(std::chrono::milliseconds timeout) {
     dir_.clear();
   }
   return result;
+}
+
+double node_process::cpu_seconds() const {
+  if (pid_ <= 0)
+    return 0;
+  std::ifstream in{"/proc/" + std::to_string(pid_) + "/stat"};
+  std::string stat;
+  std::getline(in, stat);
+  // The command name may hold spaces; the fields after it are numbered from
+  // 3 (state), so utime and stime are the 12th and 13th after the ')'.
+  auto close = stat.rfind(')');
+  if (close == std::string::npos)
+    return 0;
+  std::istringstream fields{stat.substr(close + 2)};
+  std::string skip;
+  for (int i = 0; i < 11 && fields >> skip; ++i) {
+  }
+  double utime = 0, stime = 0;
+  if (!(fields >> utime >> stime))
+    return 0;
+  return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
 uint64_t node_process::rss_bytes() const {

@@ -52,6 +52,10 @@ public:
   // The node's resident set (VmRSS in /proc/PID/status); 0 if unreadable.
   uint64_t rss_bytes() const;
 
+  // CPU time the node used so far, user plus system (/proc/PID/stat);
+  // 0 if unreadable.
+  double cpu_seconds() const;
+
   // What the node wrote to stderr, one entry a line; complete after stop().
   const std::vector<std::string>& log() const {
     return log_;

@@ -18,6 +18,7 @@ constexpr size_t max_payload = 60'000; // below the node's default --max-frame
 constexpr size_t max_window = 100'000;
 constexpr size_t max_http_clients = 256;
 constexpr size_t max_threads = 64;
+constexpr size_t max_connect_window = 25'000;
 
 // "100,1000,4000": a comma-separated list of numbers in [min, max].
 bool parse_list(std::string_view text, size_t min, size_t max,
@@ -95,6 +96,9 @@ bool parse_ws_args(int argc, char** argv, ws_args* out, std::string* error) {
       out->channel = std::string{value};
     } else if (name == "--window") {
       ok = ok && parse_number<size_t>(value, 1, max_window, &out->window);
+    } else if (name == "--connect-window") {
+      ok = ok && parse_number<size_t>(value, 1, max_connect_window,
+                                      &out->connect_window);
     } else if (name == "--behind") {
       ok = ok && parse_number<uint64_t>(value, 1, max_count, &out->behind);
     } else if (name == "--http-clients") {
@@ -157,6 +161,9 @@ const char* ws_usage() {
          "                        most (128; the node refuses more than its\n"
          "                        --max-publishes-in-flight, 256)\n"
          "  --behind=K            storm: updates missed while away (100)\n"
+         "  --connect-window=N    connections handshaking at once, at most\n"
+         "                        (128): clients reconnecting with a bounded\n"
+         "                        backlog; larger stresses the node's accept\n"
          "  --http-clients=LIST   HTTP publishing connections (1,16)\n"
          "  --threads=N           the bench's network threads (2)\n"
          "  --timeout=S           limit of each wait: connecting, catching up,\n"

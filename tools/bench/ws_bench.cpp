@@ -91,7 +91,7 @@ int main(int argc, char** argv) {
             << args.channel << ", " << args.payload << " B updates, up to "
             << args.count << " publishes or " << args.seconds
             << " s per run, publisher window " << args.window << "\n\n";
-  bench::run_limits limits{args.threads, args.timeout};
+  bench::run_limits limits{args.threads, args.timeout, args.connect_window};
   bench::node_runs runs{args.node, args.node_flags, args.connect};
   // Progress on stderr, so a long run shows where it is.
   auto done = [](const std::string& run, const std::string& error) {
@@ -128,8 +128,8 @@ int main(int argc, char** argv) {
     auto label = "storm, " + std::to_string(n) + " clients "
                  + std::to_string(args.behind) + " behind";
     storm.push_back(runs.with_node<bench::storm_result>(
-      label, [&](const bench::node_address& at, const bench::node_process*) {
-        return bench::run_storm(at, what, limits);
+      label, [&](const bench::node_address& at, const bench::node_process* node) {
+        return bench::run_storm(at, node, what, limits);
       }));
     storm.back().what = what;
     done(label, storm.back().error);
@@ -158,7 +158,8 @@ int main(int argc, char** argv) {
   }
   if (!storm.empty()) {
     std::cout << "\nReconnect storm: N subscribers drop at once, K updates "
-                 "are published, N resume at once (at most 128 handshaking):"
+                 "are published, N resume at once (at most "
+              << args.connect_window << " handshaking):"
                  "\n\n";
     bench::print_table(std::cout, storm);
   }

@@ -4,7 +4,7 @@
 //       ◀──────────── published {seq} ────┘
 //
 //   1. the publisher connects; N subscribers connect and subscribe, at most
-//      connect_window handshaking at once
+//      --connect-window handshaking at once
 //   2. the publisher publishes at the target rate until its count or time is
 //      used up, and waits for every answer
 //   3. every subscriber is told the last acknowledged seq and reaches
@@ -19,6 +19,8 @@
 #include <thread>
 #include <vector>
 
+#include <sys/resource.h>
+
 #include "io_pool.hpp"
 #include "ws_publisher.hpp"
 #include "ws_subscriber.hpp"
@@ -26,11 +28,6 @@
 namespace tidewire::bench {
 
 namespace {
-
-// Connections handshaking at once. The node accepts on a few threads; a
-// burst of thousands would only wait in the kernel's backlog, on the clock
-// of the node's 10 s handshake limit.
-constexpr size_t connect_window = 128;
 
 // Closing is quick on loopback; waiting longer only delays the next run.
 constexpr double close_timeout = 10;
@@ -81,16 +78,19 @@ bool await(progress& prog, phase p, size_t n, const time_limit& limit,
   return false;
 }
 
-// Opens `n` subscribers into *out, at most connect_window handshaking at
-// once; `ready_before` connections of `prog` were ready already.
+// Opens `n` subscribers into *out, at most `window` handshaking at once
+// (the node accepts on a few threads; a burst of thousands would only wait
+// in the kernel's backlog, on the clock of the node's 10 s handshake
+// limit); `ready_before` connections of `prog` were ready already.
 bool open_subscribers(io_pool& pool, const boost::asio::ip::tcp::endpoint& ep,
                       progress& prog, const std::string& channel, size_t n,
-                      size_t ready_before, const time_limit& limit,
+                      size_t ready_before, size_t window,
+                      const time_limit& limit,
                       std::vector<std::shared_ptr<ws_subscriber>>* out,
                       stage_failure* failed) {
   for (size_t i = 0; i < n; ++i) {
-    if (i >= connect_window
-        && !await(prog, phase::ready, ready_before + i + 1 - connect_window,
+    if (i >= window
+        && !await(prog, phase::ready, ready_before + i + 1 - window,
                   limit, "subscribing", failed)) {
       failed->reached = std::to_string(prog.reached(phase::ready)) + " of "
                         + std::to_string(ready_before + n) + " ready";
@@ -180,7 +180,8 @@ fanout_result run_fanout(const node_address& node, const fanout_params& what,
   bool ok = await(prog, phase::ready, 1, time_limit{limits.timeout},
                   "connecting the publisher", &failed)
             && open_subscribers(pool, ep, prog, what.channel, what.subscribers,
-                                1, time_limit{limits.timeout}, &subs, &failed);
+                                1, limits.connect_window,
+                                time_limit{limits.timeout}, &subs, &failed);
   if (ok) {
     pub->begin();
     ok = await(prog, phase::finished, 1, time_limit{what.seconds + limits.timeout},
@@ -217,8 +218,20 @@ fanout_result run_fanout(const node_address& node, const fanout_params& what,
   return res;
 }
 
-storm_result run_storm(const node_address& node, const storm_params& what,
-                       const run_limits& limits) {
+namespace {
+
+// CPU time of this whole process (every client thread of the run).
+double own_cpu_seconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+} // namespace
+
+storm_result run_storm(const node_address& node, const node_process* process,
+                       const storm_params& what, const run_limits& limits) {
   storm_result res;
   res.what = what;
   boost::asio::ip::tcp::endpoint ep;
@@ -240,6 +253,7 @@ storm_result run_storm(const node_address& node, const storm_params& what,
   bool ok = await(prog, phase::ready, 1, time_limit{limits.timeout},
                   "connecting the publisher", &failed)
             && open_subscribers(pool, ep, prog, what.channel, n, 1,
+                                limits.connect_window,
                                 time_limit{limits.timeout}, &first, &failed);
   uint64_t since = 0;
   if (ok) {
@@ -257,14 +271,19 @@ storm_result run_storm(const node_address& node, const storm_params& what,
                "publishing", &failed);
   }
   clock_type::time_point storm_start{};
+  double node_cpu_before = 0;
+  double bench_cpu_before = 0;
   if (ok) {
+    node_cpu_before = process ? process->cpu_seconds() : 0;
+    bench_cpu_before = own_cpu_seconds();
     storm_start = clock_type::now();
     auto last = pub->last_seq();
-    // open_subscribers keeps at most connect_window handshakes at once, so
+    // Like open_subscribers, at most connect_window handshakes at once, so
     // the storm is as fast as clients that reconnect with a bounded backlog.
+    const auto window = limits.connect_window;
     for (size_t i = 0; i < n && ok; ++i) {
-      if (i >= connect_window)
-        ok = await(prog, phase::ready, 1 + n + i + 1 - connect_window,
+      if (i >= window)
+        ok = await(prog, phase::ready, 1 + n + i + 1 - window,
                    time_limit{limits.timeout}, "resubscribing", &failed);
       if (!ok)
         break;
@@ -276,6 +295,9 @@ storm_result run_storm(const node_address& node, const storm_params& what,
     ok = ok
          && await(prog, phase::finished, 1 + n, time_limit{limits.timeout},
                   "catching up", &failed);
+    if (process)
+      res.node_cpu_seconds = process->cpu_seconds() - node_cpu_before;
+    res.bench_cpu_seconds = own_cpu_seconds() - bench_cpu_before;
   }
   client_list all(resumed.begin(), resumed.end());
   all.push_back(pub);
@@ -330,6 +352,7 @@ memory_result run_memory(const node_process& node, size_t connections,
   std::this_thread::sleep_for(settle);
   res.rss_before = node.rss_bytes();
   bool ok = open_subscribers(pool, ep, prog, channel, connections, 0,
+                             limits.connect_window,
                              time_limit{limits.timeout}, &subs, &failed);
   if (ok) {
     std::this_thread::sleep_for(settle);

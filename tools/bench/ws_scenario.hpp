@@ -15,6 +15,7 @@ namespace tidewire::bench {
 struct run_limits {
   size_t threads;  // network threads of the run
   double timeout;  // seconds for each wait: connecting, catching up, closing
+  size_t connect_window = 128; // handshakes in progress at once, at most
 };
 
 struct fanout_params {
@@ -75,14 +76,19 @@ struct storm_result {
   double drop_seconds = 0;    // closing all N until their read loops ended
   double catchup_seconds = 0; // first reconnect to the last missing update
   uint64_t delivered = 0;     // updates received while resuming, summed
+  // CPU used from the first reconnect until all caught up: the node's (0
+  // with --connect) and the bench's own (every client of the run).
+  double node_cpu_seconds = 0;
+  double bench_cpu_seconds = 0;
 };
 
 // A reconnect storm: N subscribers connect, drop at once, `behind` updates
 // are published meanwhile, and N resume at once from the seq they had. An
 // error unless every one is `recovered` and gets exactly the missing
 // updates, once each and in order.
-storm_result run_storm(const node_address& node, const storm_params& what,
-                       const run_limits& limits);
+// `process` (null with --connect) is the node whose CPU time is read.
+storm_result run_storm(const node_address& node, const node_process* process,
+                       const storm_params& what, const run_limits& limits);
 
 struct http_result {
   size_t clients = 0;

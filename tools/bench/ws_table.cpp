@@ -78,18 +78,20 @@ void print_table(std::ostream& out, const std::vector<http_result>& rows) {
 
 void print_table(std::ostream& out, const std::vector<storm_result>& rows) {
   out << "| clients | behind | drop s | all caught up s | updates resent "
-         "| updates/s |\n"
+         "| updates/s | node CPU s | bench CPU s |\n"
          "|--------:|-------:|-------:|----------------:|---------------:"
-         "|----------:|\n";
+         "|----------:|-----------:|------------:|\n";
   for (const auto& r : rows) {
     out << "| " << r.what.subscribers << " | " << r.what.behind << " | ";
     if (!r.error.empty()) {
-      out << "error: " << r.error << " ||||\n";
+      out << "error: " << r.error << " ||||||\n";
       continue;
     }
     out << fmt("%.2f", r.drop_seconds) << " | " << fmt("%.2f", r.catchup_seconds)
         << " | " << r.delivered << " | "
-        << fmt("%.0f", rate(r.delivered, r.catchup_seconds)) << " |\n";
+        << fmt("%.0f", rate(r.delivered, r.catchup_seconds)) << " | "
+        << fmt("%.2f", r.node_cpu_seconds) << " | "
+        << fmt("%.2f", r.bench_cpu_seconds) << " |\n";
   }
 }
 
