@@ -39,6 +39,19 @@ beast::string_view bsv(std::string_view s) {
   return {s.data(), s.size()};
 }
 
+// A token from `Authorization: Bearer T`, else from `?token=T` (for clients
+// that cannot set headers, such as a browser's WebSocket; it ends up in
+// access logs, so the header is preferred when both are there).
+std::optional<std::string> request_token(std::string_view authorization,
+                                         std::string_view query) {
+  if (auto bearer = bearer_token(authorization))
+    return std::string{*bearer};
+  if (auto params = parse_query(query))
+    if (auto it = params->find("token"); it != params->end())
+      return it->second;
+  return std::nullopt;
+}
+
 std::string error_body(std::string_view code, std::string_view message) {
   return nlohmann::json{{"error", {{"code", code}, {"message", message}}}}
     .dump();
@@ -199,13 +212,7 @@ void http_session::upgrade(request& req, std::string_view path,
   // here, a missing one leaves the connection able to send only `auth`.
   std::optional<auth::claims> claims = auth::claims{};
   if (state_->cfg.verifier) {
-    std::optional<std::string> token;
-    if (auto bearer = bearer_token(sv(req[http::field::authorization])))
-      token = std::string{*bearer};
-    else if (auto params = parse_query(query)) {
-      if (auto it = params->find("token"); it != params->end())
-        token = it->second;
-    }
+    auto token = request_token(sv(req[http::field::authorization]), query);
     claims.reset();
     if (token) {
       auto v = state_->cfg.verifier->verify(*token, auth::unix_now());
@@ -269,13 +276,13 @@ void http_session::serve_api(request& req, std::string_view path,
                       std::string{sv(req[http::field::content_type])}};
   api_req.idempotency_key = std::string{sv(req["Idempotency-Key"])};
   if (state_->cfg.verifier) {
-    auto token = bearer_token(sv(req[http::field::authorization]));
+    auto token = request_token(sv(req[http::field::authorization]), query);
     if (!token) {
       bump(state_->stats.auth_failures_total);
       return send_json(401,
                        error_body("unauthorized",
                                   "this node needs an Authorization: Bearer "
-                                  "token"),
+                                  "token (or ?token=)"),
                        keep_alive, version);
     }
     auto v = state_->cfg.verifier->verify(*token, auth::unix_now());

@@ -143,6 +143,23 @@ test('HTTP: 403 without the right, 200 with it; the channel list shows only read
   assert.deepEqual(list.body.channels.map((c) => c.name).sort(), ['trades']);
 });
 
+test('HTTP takes the token as ?token= too (header first); a bad query token is 401', async () => {
+  const q = (t) => `token=${encodeURIComponent(t)}`;
+  const history = (query, headers = {}) => getJson(`${node.url}/api/v1/channels/trades/history?${query}`, { headers });
+  assert.equal((await history('limit=1')).status, 401);
+  assert.equal((await history(`limit=1&${q(token())}`)).status, 200);
+  assert.equal((await history(q(token({ exp: nowS() - 5 })))).status, 401);
+  assert.equal((await history(q(token({ channels: ['positions.*'] })))).status, 403);
+  // The header wins over the query when both are there.
+  assert.equal((await history(q('garbage'), bearer(token()))).status, 200);
+  const pub = await getJson(`${node.url}/api/v1/channels/alerts/messages?${q(token())}`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"level":"info"}',
+  });
+  assert.equal(pub.status, 200);
+  const list = await getJson(`${node.url}/api/v1/channels?${q(token())}`);
+  assert.equal(list.status, 200);
+});
+
 test('/livez, /readyz and /metrics stay open', async () => {
   for (const p of ['/livez', '/readyz', '/metrics']) assert.equal((await getJson(`${node.url}${p}`)).status, 200, p);
 });
