@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include <boost/asio/error.hpp>
+#include <boost/asio/ssl/error.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/websocket/error.hpp>
@@ -54,7 +55,9 @@ bool is_noise(boost::system::error_code ec) {
          // resumes afterwards can fail with EBADF instead of `timeout`.
          || ec == asio::error::bad_descriptor
          || ec == beast::websocket::error::closed
-         || ec == beast::http::error::end_of_stream;
+         || ec == beast::http::error::end_of_stream
+         // A TLS client that closes without close_notify.
+         || ec == asio::ssl::error::stream_truncated;
 }
 
 uint64_t log_allowed(std::string_view kind, bool& allowed) {

@@ -4,7 +4,9 @@
 #include <string>
 
 #include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/core/detect_ssl.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
@@ -62,7 +64,7 @@ std::string error_body(std::string_view code, std::string_view message) {
 http_session::http_session(asio::ip::tcp::socket&& socket,
                            std::shared_ptr<server_state> state,
                            uint64_t conn_id, std::shared_ptr<void> slot)
-  : stream_(std::move(socket)),
+  : stream_(std::move(socket), state->ioc, state->cfg.tls.get()),
     state_(std::move(state)),
     id_(conn_id),
     slot_(std::move(slot)) {
@@ -78,15 +80,75 @@ http_session::~http_session() {
 void http_session::run() {
   // Called by the listener, outside the strand: start on it.
   asio::dispatch(stream_.get_executor(),
-                 beast::bind_front_handler(&http_session::do_read,
+                 beast::bind_front_handler(stream_.tls()
+                                             ? &http_session::detect_tls
+                                             : &http_session::do_read,
                                            shared_from_this()));
+}
+
+// On a TLS port the first bytes say whether a TLS client or a plain HTTP
+// one is talking; the handshake, bytes seen included, has the handshake
+// timeout, so a client that connects and stays silent is dropped.
+void http_session::detect_tls() {
+  stream_.next_layer().expires_after(state_->cfg.handshake_timeout);
+  beast::async_detect_ssl(stream_.next_layer(), buffer_,
+                          beast::bind_front_handler(&http_session::on_detect,
+                                                    shared_from_this()));
+}
+
+void http_session::on_detect(boost::system::error_code ec, bool is_tls) {
+  if (ec) {
+    fail(ec, "tls detect", id_);
+    return do_close();
+  }
+  if (!is_tls)
+    return refuse_plain_http();
+  stream_.tls()->async_handshake(
+    asio::ssl::stream_base::server, buffer_.data(),
+    beast::bind_front_handler(&http_session::on_handshake,
+                              shared_from_this()));
+}
+
+void http_session::on_handshake(boost::system::error_code ec,
+                                std::size_t used) {
+  if (ec) {
+    // Scanners and clients that do not trust the certificate end up here:
+    // logged at most at the rate limit of fail(), then dropped.
+    bump(state_->stats.tls_handshake_failures_total);
+    fail(ec, "tls handshake", id_);
+    boost::system::error_code ignored;
+    stream_.next_layer().socket().close(ignored);
+    return;
+  }
+  buffer_.consume(used);
+  do_read();
+}
+
+// A plain-HTTP client on the TLS port gets one plain-text answer saying so
+// (it could not read a TLS alert), then the connection is closed.
+void http_session::refuse_plain_http() {
+  static constexpr std::string_view answer =
+    "HTTP/1.1 400 Bad Request\r\nServer: tidewire\r\nContent-Type: "
+    "text/plain\r\nConnection: close\r\nContent-Length: 38\r\n\r\n"
+    "this port speaks HTTPS: use https://\r\n";
+  bump(state_->stats.tls_handshake_failures_total);
+  asio::async_write(stream_.next_layer(),
+                    asio::buffer(answer.data(), answer.size()),
+                    [self = shared_from_this()](boost::system::error_code,
+                                                std::size_t) {
+                      boost::system::error_code ignored;
+                      auto& socket = self->stream_.next_layer().socket();
+                      socket.shutdown(asio::ip::tcp::socket::shutdown_send,
+                                      ignored);
+                      socket.close(ignored);
+                    });
 }
 
 void http_session::do_read() {
   parser_.emplace();
   parser_->body_limit(state_->cfg.http_body_limit);
   // Covers a slow request and an idle keep-alive connection alike.
-  stream_.expires_after(state_->cfg.idle_timeout);
+  stream_.next_layer().expires_after(state_->cfg.idle_timeout);
   http::async_read(stream_, buffer_, *parser_,
                    beast::bind_front_handler(&http_session::on_read,
                                              shared_from_this()));
@@ -147,7 +209,8 @@ void http_session::handle(request& req) {
     std::optional<std::string_view> origin;
     if (auto it = req.find(http::field::origin); it != req.end())
       origin = sv(it->value());
-    if (!origin_allowed(origin, sv(req[http::field::host]), false,
+    if (!origin_allowed(origin, sv(req[http::field::host]),
+                        stream_.tls() != nullptr,
                         state_->cfg.allowed_origins))
       return refuse(403, "forbidden",
                     "Origin " + std::string{origin.value_or("")}
@@ -227,9 +290,9 @@ void http_session::upgrade(request& req, std::string_view path,
   state_->stats.http_connections_open.fetch_sub(1, std::memory_order_relaxed);
   // The WebSocket stream sets its own timeouts; bytes a client sent before
   // the 101 answer (which it must not) are dropped with buffer_.
-  stream_.expires_never();
-  auto ws = std::make_shared<websocket_session>(stream_.release_socket(),
-                                                state_, id_);
+  stream_.next_layer().expires_never();
+  auto ws = std::make_shared<websocket_session>(std::move(stream_), state_,
+                                                id_);
   ws->hold(std::move(slot_));
   ws->run(parser_->release(), std::move(*subprotocol), std::move(claims));
 }
@@ -436,7 +499,7 @@ template <class Response>
 void http_session::send(Response&& res) {
   auto sp = std::make_shared<std::decay_t<Response>>(std::move(res));
   res_ = sp;
-  stream_.expires_after(state_->cfg.idle_timeout);
+  stream_.next_layer().expires_after(state_->cfg.idle_timeout);
   http::async_write(stream_, *sp,
                     beast::bind_front_handler(&http_session::on_write,
                                               shared_from_this(),
@@ -455,7 +518,8 @@ void http_session::on_write(bool close, boost::system::error_code ec,
 
 void http_session::do_close() {
   boost::system::error_code ignored;
-  stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  stream_.next_layer().socket().shutdown(asio::ip::tcp::socket::shutdown_send,
+                                         ignored);
 }
 
 } // namespace tidewire::net

@@ -6,10 +6,11 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
+
+#include "net/client_stream.hpp"
 
 namespace tidewire::net {
 
@@ -17,7 +18,8 @@ struct server_state;
 struct api_response;
 
 // One HTTP/1.1 connection on its own strand: keep-alive, one request at a
-// time, body limit and timeouts. Serves static files, health, readiness,
+// time, body limit and timeouts; with --tls-cert-file it first completes a
+// TLS handshake (bounded by the handshake timeout). Serves static files, health, readiness,
 // metrics and the REST API, and hands `GET /ws` upgrades to a
 // websocket_session.
 class http_session : public std::enable_shared_from_this<http_session> {
@@ -34,6 +36,10 @@ public:
   void run();
 
 private:
+  void detect_tls();
+  void on_detect(boost::system::error_code ec, bool is_tls);
+  void on_handshake(boost::system::error_code ec, std::size_t used);
+  void refuse_plain_http();
   void do_read();
   void on_read(boost::system::error_code ec, std::size_t bytes);
   void handle(request& req);
@@ -53,7 +59,7 @@ private:
   void on_write(bool close, boost::system::error_code ec, std::size_t bytes);
   void do_close();
 
-  boost::beast::tcp_stream stream_;
+  client_stream stream_;
   boost::beast::flat_buffer buffer_;
   std::shared_ptr<server_state> state_;
   const uint64_t id_;

@@ -96,6 +96,10 @@ std::string metrics::render() const {
        connections_refused_total);
   emit(out, "tidewire_ws_abuse_closes_total", "counter",
        "WebSockets dropped for abuse (1008 or 1013).", ws_abuse_closes_total);
+  emit(out, "tidewire_tls_handshake_failures_total", "counter",
+       "Connections to the TLS port that failed the handshake or spoke "
+       "plain HTTP.",
+       tls_handshake_failures_total);
   return out;
 }
 

@@ -31,6 +31,8 @@ struct metrics {
   std::atomic<uint64_t> auth_failures_total{0};
   std::atomic<uint64_t> connections_refused_total{0};
   std::atomic<uint64_t> ws_abuse_closes_total{0};
+  // TLS port: failed handshakes and plain-HTTP requests refused.
+  std::atomic<uint64_t> tls_handshake_failures_total{0};
 
   // Prometheus text exposition format 0.0.4.
   std::string render() const;

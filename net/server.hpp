@@ -13,6 +13,7 @@
 
 #include "actors/config.hpp"
 #include "actors/auth/verifier.hpp"
+#include "net/tls_context.hpp"
 
 // The HTTP + WebSocket front of a node. Beast and Asio stay behind the pimpl:
 // including this header costs nothing but CAF.
@@ -53,6 +54,9 @@ struct server_config {
   size_t max_connections_per_ip = 256;   // open TCP connections per client IP
   uint32_t max_messages_per_s = 10'000; // WebSocket messages per connection, burst 2 s
   std::chrono::seconds write_timeout{20}; // one write to a client, then close
+  // --tls-cert-file / --tls-key-file: https and wss on the port; null for
+  // plain http and ws.
+  std::shared_ptr<tls_context> tls;
 };
 
 // Owns the io_context, its threads, the listener and the registry of live

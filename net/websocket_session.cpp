@@ -25,10 +25,10 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace websocket = beast::websocket;
 
-websocket_session::websocket_session(asio::ip::tcp::socket&& socket,
+websocket_session::websocket_session(client_stream&& stream,
                                      std::shared_ptr<server_state> state,
                                      uint64_t conn_id)
-  : ws_(on_strand(std::move(socket), state->ioc)),
+  : ws_(std::move(stream)),
     state_(std::move(state)),
     id_(conn_id),
     auth_timer_(ws_.get_executor()) {
@@ -54,23 +54,6 @@ constexpr auto abuse_linger = std::chrono::milliseconds(200);
 constexpr unsigned char protocol_error_close[] = {0x88, 0x02, 0x03, 0xEA};
 
 } // namespace
-
-// The socket moves to a socket typed on the strand it was accepted on, so
-// the strand the caller runs on stays this connection's strand.
-websocket_session::stream_type::socket_type
-websocket_session::on_strand(asio::ip::tcp::socket&& s, asio::io_context& ioc) {
-  auto* accepted_on = s.get_executor().target<strand_type>();
-  strand_type strand = accepted_on ? *accepted_on : asio::make_strand(ioc);
-  boost::system::error_code ec;
-  auto protocol = s.local_endpoint(ec).protocol();
-  if (ec)
-    protocol = asio::ip::tcp::v4();
-  auto handle = s.release(ec);
-  stream_type::socket_type out{strand};
-  if (!ec && out.assign(protocol, handle, ec))
-    ::close(handle);
-  return out; // not open on failure: the handshake fails and logs it
-}
 
 websocket_session::~websocket_session() {
   if (accepted_)
@@ -141,10 +124,11 @@ void websocket_session::on_peer_close() {
     return;
   // Beast would echo the code; RFC 6455 says fail the connection with 1002.
   // The close frame goes straight to the socket (only when no frame of ours
-  // is half written), then the socket is shut so Beast's echo goes nowhere.
+  // is half written, and not inside TLS records), then the socket is shut so
+  // Beast's echo goes nowhere.
   auto& socket = beast::get_lowest_layer(ws_).socket();
   boost::system::error_code ignored;
-  if (!writing_)
+  if (!writing_ && !ws_.next_layer().tls())
     asio::write(socket, asio::buffer(protocol_error_close), ignored);
   socket.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
   closing_ = true;

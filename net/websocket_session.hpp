@@ -21,6 +21,7 @@
 
 #include "actors/client_link.hpp"
 #include "actors/auth/claims.hpp"
+#include "net/client_stream.hpp"
 #include "net/read_buffer.hpp"
 #include "net/request_parser.hpp"
 
@@ -47,8 +48,8 @@ public:
   // 1008: a client that keeps sending garbage is broken or hostile.
   static constexpr uint32_t max_protocol_errors = 100;
 
-  websocket_session(boost::asio::ip::tcp::socket&& socket,
-                    std::shared_ptr<server_state> state, uint64_t conn_id);
+  websocket_session(client_stream&& stream, std::shared_ptr<server_state> state,
+                    uint64_t conn_id);
   ~websocket_session() override;
 
   // Completes the handshake for the upgrade request `req`, answering with
@@ -91,21 +92,14 @@ private:
   void start_close(uint16_t code, std::string reason);
   void on_closed();
 
-  // The stream's executor is the connection's strand by its own type, not
-  // Asio's type-erased any_io_executor: every post and completion through
-  // an erased executor paid for copies, lookups and a dynamic_cast.
-  using strand_type =
-    boost::asio::strand<boost::asio::io_context::executor_type>;
-  using stream_type = boost::beast::basic_stream<boost::asio::ip::tcp,
-                                                 strand_type>;
-  static stream_type::socket_type on_strand(boost::asio::ip::tcp::socket&& s,
-                                            boost::asio::io_context& ioc);
-
+  // Plain TCP or TLS; its executor is the connection's strand by its own
+  // type (client_stream.hpp).
+  using strand_type = client_stream::strand_type;
   using timer_type = boost::asio::basic_waitable_timer<
     std::chrono::steady_clock,
     boost::asio::wait_traits<std::chrono::steady_clock>, strand_type>;
 
-  boost::beast::websocket::stream<stream_type> ws_;
+  boost::beast::websocket::stream<client_stream> ws_;
   read_buffer buffer_;
   std::shared_ptr<server_state> state_;
   const uint64_t id_;

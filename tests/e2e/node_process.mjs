@@ -23,7 +23,7 @@ export function binaryPath() {
   return candidates.find((p) => existsSync(p)) ?? candidates[0];
 }
 
-const READY_LINE = /^tidewire listening on http:\/\/(\S+):(\d+)\s*$/m;
+const READY_LINE = /^tidewire listening on (https?):\/\/(\S+):(\d+)\s*$/m;
 const live = new Set();
 
 // Whatever happens to the test process, no node outlives it.
@@ -98,7 +98,7 @@ export async function startNode({ simulate = false, args = [], dataDir, readyTim
     child.stdout.on('data', (d) => {
       stdout += d;
       const m = READY_LINE.exec(stdout);
-      if (m) resolve({ host: m[1], port: Number(m[2]) });
+      if (m) resolve({ scheme: m[1], host: m[2], port: Number(m[3]) });
     });
     child.stderr.on('data', (d) => { stderr += d; });
     exited.then(({ code, signal }) =>
@@ -135,10 +135,11 @@ export async function startNode({ simulate = false, args = [], dataDir, readyTim
     },
   };
   try {
-    const { host, port } = await withTimeout(ready, readyTimeoutMs, 'ready line');
+    const { scheme, host, port } = await withTimeout(ready, readyTimeoutMs, 'ready line');
     node.port = port;
-    node.url = `http://${host}:${port}`;
-    node.wsUrl = `ws://${host}:${port}/ws`;
+    // With --tls-cert-file: https:// and wss://.
+    node.url = `${scheme}://${host}:${port}`;
+    node.wsUrl = `${scheme === 'https' ? 'wss' : 'ws'}://${host}:${port}/ws`;
   } catch (e) {
     await node.stop();
     throw e;

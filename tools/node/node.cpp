@@ -170,8 +170,9 @@ int run(const node_options& given) {
     return 1;
   }
   server.set_ready(true);
-  std::cout << "tidewire listening on http://" << opts.server.host << ':'
-            << *port << std::endl;
+  std::cout << "tidewire listening on "
+            << (opts.server.tls ? "https://" : "http://") << opts.server.host
+            << ':' << *port << std::endl;
 
   int sig = 0;
   sigwait(&signals, &sig);

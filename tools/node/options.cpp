@@ -69,23 +69,6 @@ caf::error load_config_file(const std::string& path, node_options& opts) {
   return {};
 }
 
-// Loopback: 127.0.0.0/8, ::1, localhost. Anything else may be reachable
-// from other machines.
-bool is_loopback(const std::string& host) {
-  if (host == "localhost" || host == "::1" || host == "[::1]")
-    return true;
-  if (host.rfind("127.", 0) != 0)
-    return false;
-  int dots = 0;
-  for (char c : host) {
-    if (c == '.')
-      ++dots;
-    else if (c < '0' || c > '9')
-      return false;
-  }
-  return dots == 3;
-}
-
 void add_node_flags(flag_table& flags, node_options& opts,
                     std::string& config_path, std::string& node_name) {
   flags["data-dir"] = text_flag(opts.data_dir);
@@ -181,19 +164,8 @@ caf::expected<node_options> parse_options(const std::vector<std::string>& args) 
   if (!config_path.empty())
     if (auto err = load_config_file(config_path, opts))
       return err;
-  if (opts.auth == "jwt") {
-    std::string error;
-    opts.server.verifier = auth::verifier::load(opts.jwt, error);
-    if (!opts.server.verifier)
-      return bad(error);
-  } else if (!opts.jwt.secret_file.empty() || !opts.jwt.public_key_file.empty()) {
-    return bad("--jwt-secret-file and --jwt-public-key-file need --auth=jwt");
-  } else if (!is_loopback(opts.server.host) && !opts.allow_anonymous) {
-    return bad("--host=" + opts.server.host
-               + " is reachable from other machines and --auth=none lets "
-                 "anyone there read and publish: use --auth=jwt, or "
-                 "--allow-anonymous to accept that");
-  }
+  if (auto err = check_server(opts))
+    return err;
   opts.server.node_name = node_name.empty()
                             ? "tidewire-" + std::to_string(opts.server.port)
                             : node_name;

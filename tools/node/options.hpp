@@ -52,6 +52,10 @@ struct node_options {
   std::string auth = "none";
   auth::jwt_settings jwt;
   bool allow_anonymous = false;
+  // --tls-cert-file / --tls-key-file, loaded into server.tls by
+  // parse_options.
+  std::string tls_cert_file;
+  std::string tls_key_file;
   bool help = false;
 };
 

@@ -1,8 +1,30 @@
 #include "tools/node/server_flags.hpp"
 
 #include "net/http_rules.hpp"
+#include "net/tls_context.hpp"
 
 namespace tidewire::node {
+
+namespace {
+
+// Loopback: 127.0.0.0/8, ::1, localhost. Anything else may be reachable
+// from other machines.
+bool is_loopback(const std::string& host) {
+  if (host == "localhost" || host == "::1" || host == "[::1]")
+    return true;
+  if (host.rfind("127.", 0) != 0)
+    return false;
+  int dots = 0;
+  for (char c : host) {
+    if (c == '.')
+      ++dots;
+    else if (c < '0' || c > '9')
+      return false;
+  }
+  return dots == 3;
+}
+
+} // namespace
 
 void add_server_flags(flag_table& flags, node_options& opts) {
   auto& s = opts.server;
@@ -55,6 +77,35 @@ void add_server_flags(flag_table& flags, node_options& opts) {
   flags["max-messages-per-s"] = number_flag<uint32_t>(s.max_messages_per_s, 1,
                                                       10'000'000);
   flags["write-timeout-s"] = seconds(s.write_timeout);
+  flags["tls-cert-file"] = text_flag(opts.tls_cert_file);
+  flags["tls-key-file"] = text_flag(opts.tls_key_file);
+}
+
+caf::error check_server(node_options& opts) {
+  if (opts.tls_cert_file.empty() != opts.tls_key_file.empty())
+    return bad("--tls-cert-file and --tls-key-file go together: give both "
+               "(PEM certificate and its unencrypted private key) or neither");
+  if (!opts.tls_cert_file.empty()) {
+    std::string error;
+    opts.server.tls = net::load_tls_context(opts.tls_cert_file,
+                                            opts.tls_key_file, error);
+    if (!opts.server.tls)
+      return bad(error);
+  }
+  if (opts.auth == "jwt") {
+    std::string error;
+    opts.server.verifier = auth::verifier::load(opts.jwt, error);
+    if (!opts.server.verifier)
+      return bad(error);
+  } else if (!opts.jwt.secret_file.empty() || !opts.jwt.public_key_file.empty()) {
+    return bad("--jwt-secret-file and --jwt-public-key-file need --auth=jwt");
+  } else if (!is_loopback(opts.server.host) && !opts.allow_anonymous) {
+    return bad("--host=" + opts.server.host
+               + " is reachable from other machines and --auth=none lets "
+                 "anyone there read and publish: use --auth=jwt, or "
+                 "--allow-anonymous to accept that");
+  }
+  return {};
 }
 
 } // namespace tidewire::node

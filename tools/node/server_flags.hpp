@@ -8,7 +8,12 @@
 namespace tidewire::node {
 
 // Adds them to `flags`; they write into `opts.server`, `opts.auth`,
-// `opts.jwt` and `opts.allow_anonymous`.
+// `opts.jwt`, `opts.allow_anonymous` and the TLS file names.
 void add_server_flags(flag_table& flags, node_options& opts);
+
+// After parsing: loads the --tls-* files into opts.server.tls (both flags or
+// neither) and the --auth=jwt key into opts.server.verifier; refuses
+// --auth=none on a non-loopback --host without --allow-anonymous.
+caf::error check_server(node_options& opts);
 
 } // namespace tidewire::node

@@ -1,8 +1,11 @@
 // The four TLS I/O calls caf::openssl makes (SSL_read, SSL_write,
 // SSL_accept, SSL_connect) are defined here, so the dynamic linker binds
 // libcaf_openssl's references to them (an executable's definitions come
-// first); each calls OpenSSL's own. Only caf::openssl does TLS I/O in this
-// process. They do two things CAF 0.17.6 does not:
+// first); each calls OpenSSL's own. caf::openssl's links run on a socket
+// descriptor; the client port's TLS (net/client_stream, Asio) runs over
+// memory BIOs, has no descriptor, and is passed through untouched (Asio
+// empties the error queue itself and its session logs its own failures).
+// For CAF's links they do two things CAF 0.17.6 does not:
 //
 // 1. Empty OpenSSL's error queue before each call. OpenSSL keeps a
 //    per-thread error queue, and SSL_get_error() reports SSL_ERROR_SSL
@@ -123,12 +126,19 @@ void report_failure(SSL* ssl, int ret, const char* side) {
   std::fprintf(stderr, "%s\n", line.c_str());
 }
 
+// An SSL of caf::openssl (on a socket), not one of Asio's (on memory BIOs).
+bool is_cluster_link(SSL* ssl) {
+  return SSL_get_fd(ssl) >= 0;
+}
+
 } // namespace
 
 extern "C" {
 
 int SSL_read(SSL* ssl, void* buf, int num) {
   static auto real = next_definition<int (*)(SSL*, void*, int)>("SSL_read");
+  if (!is_cluster_link(ssl))
+    return real(ssl, buf, num);
   ERR_clear_error();
   peer_of(ssl);
   auto ret = real(ssl, buf, num);
@@ -140,6 +150,8 @@ int SSL_read(SSL* ssl, void* buf, int num) {
 int SSL_write(SSL* ssl, const void* buf, int num) {
   static auto real =
     next_definition<int (*)(SSL*, const void*, int)>("SSL_write");
+  if (!is_cluster_link(ssl))
+    return real(ssl, buf, num);
   ERR_clear_error();
   peer_of(ssl);
   auto ret = real(ssl, buf, num);
@@ -150,6 +162,8 @@ int SSL_write(SSL* ssl, const void* buf, int num) {
 
 int SSL_accept(SSL* ssl) {
   static auto real = next_definition<int (*)(SSL*)>("SSL_accept");
+  if (!is_cluster_link(ssl))
+    return real(ssl);
   ERR_clear_error();
   peer_of(ssl);
   auto ret = real(ssl);
@@ -160,6 +174,8 @@ int SSL_accept(SSL* ssl) {
 
 int SSL_connect(SSL* ssl) {
   static auto real = next_definition<int (*)(SSL*)>("SSL_connect");
+  if (!is_cluster_link(ssl))
+    return real(ssl);
   ERR_clear_error();
   peer_of(ssl);
   auto ret = real(ssl);

@@ -78,6 +78,9 @@ const char* usage() {
   --max-messages-per-s=N client messages per WebSocket per second before
                          rate_limited, then close 1008 (10000)
   --write-timeout-s=N    close a client that does not take a write this long (20)
+  --tls-cert-file=FILE   serve https and wss with this PEM certificate
+                         (chain allowed); needs --tls-key-file (none)
+  --tls-key-file=FILE    the certificate's unencrypted PEM private key
   --help                 this text
 )";
 }

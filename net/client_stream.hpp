@@ -1,0 +1,101 @@
+#pragma once
+
+#include <optional>
+#include <utility>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core/basic_stream.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <boost/beast/websocket/ssl.hpp>
+#include <boost/beast/websocket/teardown.hpp>
+
+#include "net/tls_context.hpp"
+
+// The byte stream of one client connection, plain TCP or TLS, as one type:
+// an http_session reads requests from it and hands it on to a
+// websocket_session, so both serve http/ws and https/wss alike. All I/O,
+// TLS records included, goes through the TCP layer (a beast::basic_stream),
+// so its expiry bounds handshakes, reads and writes of both kinds.
+namespace tidewire::net {
+
+struct tls_context {
+  boost::asio::ssl::context ctx{boost::asio::ssl::context::tls_server};
+};
+
+class client_stream {
+public:
+  // The connection's strand by its own type (not the type-erased
+  // any_io_executor): every post and completion through an erased executor
+  // pays for copies, lookups and a dynamic_cast.
+  using strand_type =
+    boost::asio::strand<boost::asio::io_context::executor_type>;
+  using tcp_layer = boost::beast::basic_stream<boost::asio::ip::tcp,
+                                               strand_type>;
+  using tls_layer = boost::beast::ssl_stream<tcp_layer>;
+  using executor_type = strand_type;
+  using next_layer_type = tcp_layer;
+
+  // Takes an accepted socket onto the strand it was accepted on (a new one
+  // if none); with `tls` the stream speaks TLS once handshake() succeeded.
+  client_stream(boost::asio::ip::tcp::socket&& socket,
+                boost::asio::io_context& ioc, tls_context* tls);
+
+  client_stream(client_stream&&) = default;
+
+  executor_type get_executor() noexcept { return next_layer().get_executor(); }
+
+  tcp_layer& next_layer() noexcept {
+    return tls_ ? tls_->next_layer() : *plain_;
+  }
+  const tcp_layer& next_layer() const noexcept {
+    return tls_ ? tls_->next_layer() : *plain_;
+  }
+
+  // The TLS layer, null for plain TCP.
+  tls_layer* tls() noexcept { return tls_ ? &*tls_ : nullptr; }
+
+  template <class MutableBuffers, class Handler>
+  void async_read_some(const MutableBuffers& buffers, Handler&& handler) {
+    if (tls_)
+      tls_->async_read_some(buffers, std::forward<Handler>(handler));
+    else
+      plain_->async_read_some(buffers, std::forward<Handler>(handler));
+  }
+
+  template <class ConstBuffers, class Handler>
+  void async_write_some(const ConstBuffers& buffers, Handler&& handler) {
+    if (tls_)
+      tls_->async_write_some(buffers, std::forward<Handler>(handler));
+    else
+      plain_->async_write_some(buffers, std::forward<Handler>(handler));
+  }
+
+private:
+  std::optional<tcp_layer> plain_;
+  std::optional<tls_layer> tls_;
+};
+
+// The WebSocket close ends with a teardown of the stream (found by ADL):
+// TLS sends close_notify first, TCP shuts down.
+template <class Handler>
+void async_teardown(boost::beast::role_type role, client_stream& stream,
+                    Handler&& handler) {
+  if (auto* tls = stream.tls())
+    boost::beast::async_teardown(role, *tls, std::forward<Handler>(handler));
+  else
+    boost::beast::async_teardown(role, stream.next_layer(),
+                                 std::forward<Handler>(handler));
+}
+
+inline void teardown(boost::beast::role_type role, client_stream& stream,
+                     boost::system::error_code& ec) {
+  if (auto* tls = stream.tls())
+    boost::beast::teardown(role, *tls, ec);
+  else
+    boost::beast::teardown(role, stream.next_layer(), ec);
+}
+
+} // namespace tidewire::net
