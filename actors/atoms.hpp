@@ -8,28 +8,9 @@
 #include <caf/atom.hpp>
 #include <caf/allowed_unsafe_message_type.hpp>
 
+#include "actors/frame.hpp"
+
 namespace tidewire {
-
-// An encoded server-to-client message (one JSON text frame). Encoded once per
-// update by the channel actor and shared, immutable, by every subscriber.
-using frame = std::shared_ptr<const std::string>;
-
-// The frames of one delivery (a channel's batch, a catch-up chunk, a reply):
-// built once and handed, immutable, to every subscriber it is for, so a
-// fan-out to N sessions copies one pointer N times, not N vectors of frames.
-using frame_batch = std::shared_ptr<const std::vector<frame>>;
-
-inline frame_batch make_batch(std::vector<frame> frames) {
-  return std::make_shared<const std::vector<frame>>(std::move(frames));
-}
-
-// Bytes of a batch's frames as a session accounts them.
-inline uint64_t batch_bytes(const std::vector<frame>& frames) {
-  uint64_t bytes = 0;
-  for (auto& f : frames)
-    bytes += f->size();
-  return bytes;
-}
 
 // CAF 0.17 atoms (at most 10 characters). The predefined caf:: atoms
 // (get, publish, subscribe, ping, ok, ...) are used where they fit.

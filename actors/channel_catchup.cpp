@@ -16,7 +16,7 @@ size_t fitting(const std::vector<frame>& frames, uint64_t budget) {
   uint64_t bytes = 0;
   size_t n = 0;
   while (n < frames.size()) {
-    bytes += frames[n]->size();
+    bytes += frames[n]->json().size();
     if (n > 0 && bytes > budget)
       break;
     ++n;

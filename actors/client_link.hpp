@@ -32,6 +32,12 @@ public:
 
   // Closes the connection with a WebSocket close code and reason.
   virtual void close(uint16_t code, std::string reason) = 0;
+
+  // The subprotocol's encoding, fixed at the handshake: what the link writes
+  // of each frame (encoded_frame::in) and so what the session counts.
+  virtual wire_format format() const {
+    return wire_format::json;
+  }
 };
 
 } // namespace tidewire

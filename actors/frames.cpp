@@ -11,7 +11,7 @@ namespace {
 frame finish(json& msg, const std::string& id_json) {
   if (!id_json.empty())
     msg["id"] = json::parse(id_json, nullptr, false);
-  return std::make_shared<const std::string>(msg.dump());
+  return make_frame(msg.dump());
 }
 
 // Appends `"data":<data_json>` to a message: the data's text goes out as it
@@ -23,7 +23,7 @@ frame finish_with_data(json& msg, const std::string& data_json) {
   text += ",\"data\":";
   text += data_json.empty() ? std::string{"null"} : data_json;
   text.push_back('}');
-  return std::make_shared<const std::string>(std::move(text));
+  return make_frame(std::move(text));
 }
 
 } // namespace
@@ -67,7 +67,7 @@ frame update(const std::string& channel, const storage::record& rec) {
   out += R"(,"data":)";
   out += valid ? rec.data : std::string{"null"};
   out += '}';
-  return std::make_shared<const std::string>(std::move(out));
+  return make_frame(std::move(out));
 }
 
 frame snapshot(const std::string& channel, uint64_t seq,

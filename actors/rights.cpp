@@ -13,7 +13,7 @@ frame forbidden_frame(const std::string& channel, const std::string& action,
                                       + " on " + channel}};
   if (!id_json.empty())
     msg["id"] = nlohmann::json::parse(id_json, nullptr, false);
-  return std::make_shared<const std::string>(msg.dump());
+  return make_frame(msg.dump());
 }
 
 } // namespace tidewire

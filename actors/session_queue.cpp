@@ -111,7 +111,7 @@ void enqueue(session_actor* self, frame_batch batch) {
   auto& st = self->state;
   if (st.closed || batch->empty())
     return;
-  st.queue.sent(batch_bytes(*batch));
+  st.queue.sent(batch_bytes(*batch, st.link->format()));
   if (st.verifying) {
     st.held.push_back(std::move(batch));
     return;

@@ -14,8 +14,8 @@ std::optional<std::string> negotiate_subprotocol(std::string_view offered) {
     if (token.empty())
       continue;
     any = true;
-    if (token == json_subprotocol)
-      return std::string{json_subprotocol};
+    if (token == json_subprotocol || token == msgpack_subprotocol)
+      return std::string{token};
   }
   if (!any)
     return std::string{};

@@ -269,7 +269,8 @@ void http_session::upgrade(request& req, std::string_view path,
     return send_json(400,
                      error_body("bad_request",
                                 "unsupported WebSocket subprotocol; this node "
-                                "speaks tidewire.v1.json"),
+                                "speaks tidewire.v1.json and "
+                                "tidewire.v1.msgpack"),
                      false, version);
   // With --auth=jwt a token may come with the handshake; a bad one is refused
   // here, a missing one leaves the connection able to send only `auth`.

@@ -16,6 +16,7 @@
 #include "actors/atoms.hpp"
 #include "actors/session.hpp"
 #include "net/fail.hpp"
+#include "net/handshake.hpp"
 #include "net/server_state.hpp"
 
 namespace tidewire::net {
@@ -95,7 +96,9 @@ void websocket_session::run(http::request<http::string_body> req,
   ws_.set_option(pmd);
   // Beast fails a longer message with message_too_big and closes with 1009.
   ws_.read_message_max(cfg.max_frame);
-  ws_.text(true);
+  format_ = subprotocol == msgpack_subprotocol ? wire_format::msgpack
+                                              : wire_format::json;
+  ws_.text(format_ == wire_format::json);
   // One frame per message: fragments would cost a header and a write each.
   ws_.auto_fragment(false);
   ws_.async_accept(req, beast::bind_front_handler(&websocket_session::on_accept,

@@ -32,6 +32,7 @@ struct server_state;
 // One WebSocket connection on its own strand, paired with one session actor.
 //
 //   client ──text frame──▶ on_read ──parse_text_frame──▶ session actor
+//          (binary frame on tidewire.v1.msgpack: msgpack_wire::to_json first)
 //   client ◀──one message── write ◀──deliver(batch)───── session actor
 //                                   └──written_atom────▶ (only when asked)
 //
@@ -67,6 +68,10 @@ public:
   void deliver(frame_batch frames) override;               // any thread
   void notify_written(uint64_t total) override;            // any thread
   void close(uint16_t code, std::string reason) override; // any thread
+  // Set by run() before the session actor exists, constant after.
+  wire_format format() const override {
+    return format_;
+  }
 
   // Tells the actor the connection is gone. Only when no io thread runs.
   void abandon();
@@ -75,7 +80,8 @@ private:
   void on_accept(boost::system::error_code ec);
   void do_read();
   void on_read(boost::system::error_code ec, std::size_t bytes);
-  void handle_text(std::string_view text);
+  void handle_message(std::string_view bytes, bool text);
+  void handle_json(std::string_view text);
   bool admit_message(); // the per-connection message rate limit
   void handle_auth(const auth_request& msg);
   void arm_auth_timer();
@@ -105,6 +111,7 @@ private:
   const uint64_t id_;
   caf::actor actor_;
   parser_limits limits_;
+  wire_format format_ = wire_format::json; // from the subprotocol
   std::vector<frame_batch> queue_; // batches waiting for the next write
   size_t queue_head_ = 0;          // queue_[0, queue_head_) are written
   size_t queue_pos_ = 0;           // frames of queue_[queue_head_] written

@@ -12,6 +12,7 @@
 
 #include "actors/atoms.hpp"
 #include "actors/frames.hpp"
+#include "actors/msgpack_wire.hpp"
 #include "actors/rights.hpp"
 #include "actors/session.hpp"
 #include "net/fail.hpp"
@@ -26,7 +27,7 @@ namespace websocket = beast::websocket;
 namespace {
 
 frame auth_expiring_frame(int64_t in_ms) {
-  return std::make_shared<const std::string>(
+  return make_frame(
     nlohmann::json{{"type", "auth_expiring"}, {"in_ms", in_ms}}.dump());
 }
 
@@ -52,14 +53,10 @@ void websocket_session::on_read(boost::system::error_code ec,
   bump(state_->stats.ws_messages_in_total);
   bump(state_->stats.ws_bytes_in_total, bytes);
   if (!closing_) {
-    if (!ws_.got_text()) {
-      protocol_error("bad_request",
-                     "binary frames are not accepted on tidewire.v1.json", "");
-    } else {
-      auto data = buffer_.data();
-      handle_text(std::string_view{static_cast<const char*>(data.data()),
-                                   data.size()});
-    }
+    auto data = buffer_.data();
+    handle_message(std::string_view{static_cast<const char*>(data.data()),
+                                    data.size()},
+                   ws_.got_text());
   }
   // An idle connection keeps no read buffer: subscribers read rarely, and a
   // buffer would keep the peak size of any message ever read.
@@ -67,7 +64,7 @@ void websocket_session::on_read(boost::system::error_code ec,
   do_read();
 }
 
-void websocket_session::handle_text(std::string_view text) {
+void websocket_session::handle_message(std::string_view bytes, bool text) {
   // Rate-limited per WebSocket message (an array of up to max_batch requests
   // counts once): the cost that matters is reading and decoding it.
   if (!admit_message()) {
@@ -81,6 +78,28 @@ void websocket_session::handle_text(std::string_view text) {
                                  ""));
     return;
   }
+  if (format_ == wire_format::json) {
+    if (!text)
+      return protocol_error("bad_request",
+                            "binary frames are not accepted on "
+                            "tidewire.v1.json",
+                            "");
+    return handle_json(bytes);
+  }
+  if (text)
+    return protocol_error("bad_request",
+                          "text frames are not accepted on "
+                          "tidewire.v1.msgpack",
+                          "");
+  // Decoded to JSON text, then read by the same parser as a JSON client's
+  // message: one set of rules (fields, types, limits, error messages).
+  auto decoded = msgpack_wire::to_json(bytes, limits_.max_depth);
+  if (!decoded.ok())
+    return protocol_error("bad_request", decoded.error, "");
+  handle_json(decoded.json);
+}
+
+void websocket_session::handle_json(std::string_view text) {
   for (auto& outcome : parse_text_frame(text, limits_)) {
     if (closing_)
       return;

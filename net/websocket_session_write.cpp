@@ -27,6 +27,31 @@ constexpr size_t small_buffer_bytes = 4096;
 // shared metrics (and at the close).
 constexpr uint64_t stats_step = 64;
 
+// The longest MessagePack array header (array 32).
+constexpr size_t max_array_header = 5;
+
+// Writes msgpack's array header for `count` elements into the end of the
+// max_array_header bytes reserved at the start of `out`; returns where the
+// message starts.
+size_t put_array_header(std::string& out, size_t count) {
+  char header[max_array_header];
+  size_t len = 0;
+  if (count < 16) {
+    header[len++] = static_cast<char>(0x90 | count);
+  } else if (count <= 0xFFFF) {
+    header[len++] = static_cast<char>(0xDC);
+    header[len++] = static_cast<char>(count >> 8);
+    header[len++] = static_cast<char>(count);
+  } else {
+    header[len++] = static_cast<char>(0xDD);
+    for (int shift = 24; shift >= 0; shift -= 8)
+      header[len++] = static_cast<char>(count >> shift);
+  }
+  const size_t start = max_array_header - len;
+  out.replace(start, len, header, len);
+  return start;
+}
+
 } // namespace
 
 void websocket_session::deliver(frame_batch frames) {
@@ -59,27 +84,32 @@ void websocket_session::enqueue(frame_batch frames) {
 
 void websocket_session::write_next() {
   // Everything queued goes out as one message: one frame as it is (no copy),
-  // several as a JSON array copied into out_. Copying small frames is cheaper
-  // than a long buffer sequence, which the kernel takes 64 iovecs at a time.
+  // several as an array (JSON, or MessagePack on tidewire.v1.msgpack) copied
+  // into out_. Copying small frames is cheaper than a long buffer sequence,
+  // which the kernel takes 64 iovecs at a time.
   const auto max_bytes = state_->cfg.session.max_message_bytes;
+  const bool json = format_ == wire_format::json;
   size_t count = 0;
   uint64_t bytes = 0;
+  size_t start = 0; // where the message starts in out_
   auto& first = *queue_[queue_head_];
   if (queue_.size() - queue_head_ == 1 && first.size() - queue_pos_ == 1) {
     in_flight_ = first[queue_pos_];
     pop_batch();
     count = 1;
-    bytes = in_flight_->size();
+    bytes = in_flight_->in(format_).size();
   } else {
     out_.clear();
-    out_ += '[';
+    // A MessagePack array's header holds its length: room is kept for the
+    // largest and the real one is written once the length is known.
+    out_.append(json ? 1 : max_array_header, json ? '[' : '\0');
     while (queue_head_ < queue_.size()) {
       auto& batch = *queue_[queue_head_];
       for (; queue_pos_ < batch.size(); ++queue_pos_) {
-        auto& f = *batch[queue_pos_];
+        auto& f = batch[queue_pos_]->in(format_);
         if (count > 0 && bytes + f.size() > max_bytes)
           break;
-        if (count > 0)
+        if (json && count > 0)
           out_ += ',';
         out_ += f;
         bytes += f.size();
@@ -89,7 +119,10 @@ void websocket_session::write_next() {
         break; // the message is full; the rest goes next
       pop_batch();
     }
-    out_ += ']';
+    if (json)
+      out_ += ']';
+    else
+      start = put_array_header(out_, count);
   }
   writing_ = true;
   // A client that sends but never reads fills its receive window; the write
@@ -98,9 +131,10 @@ void websocket_session::write_next() {
   in_flight_bytes_ = bytes;
   ++stat_messages_;
   stat_frames_ += count;
-  stat_bytes_ += in_flight_ ? bytes : out_.size();
-  asio::const_buffer buffer = in_flight_ ? asio::buffer(*in_flight_)
-                                         : asio::const_buffer(asio::buffer(out_));
+  stat_bytes_ += in_flight_ ? bytes : out_.size() - start;
+  asio::const_buffer buffer =
+    in_flight_ ? asio::const_buffer(asio::buffer(in_flight_->in(format_)))
+               : asio::const_buffer(out_.data() + start, out_.size() - start);
   ws_.async_write(buffer,
                   beast::bind_front_handler(&websocket_session::on_write,
                                             shared_from_this()));

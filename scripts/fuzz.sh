@@ -18,13 +18,13 @@ mkdir -p "$build/corpus-$target"
 
 sources=("$root/tests/fuzz/fuzz_$target.cpp" "$root/net/http_rules.cpp" "$root/net/url.cpp")
 case "$target" in
-  ws_message) sources+=("$root/net/request_parser.cpp" "$root/actors/config.cpp" "$root/actors/json_text.cpp" "$root/actors/auth/claims.cpp") ;;
+  ws_message) sources+=("$root/net/request_parser.cpp" "$root/actors/config.cpp" "$root/actors/json_text.cpp" "$root/actors/msgpack_wire.cpp" "$root/actors/auth/claims.cpp") ;;
   http_request) sources+=("$root/net/static_files.cpp") ;;
   *) echo "unknown fuzz target $target" >&2; exit 2 ;;
 esac
 binary="$build/fuzz_$target"
 # Rebuilt only when a source is newer than the binary.
-if [ ! -x "$binary" ] || [ -n "$(find "${sources[@]}" "$root/net" "$root/actors/auth" "$root/actors/config.hpp" "$root/actors/json_text.hpp" "$root/actors/json_text.cpp" -newer "$binary" -name '*.[ch]pp' | head -1)" ]; then
+if [ ! -x "$binary" ] || [ -n "$(find "${sources[@]}" "$root/net" "$root/actors/auth" "$root/actors/config.hpp" "$root/actors/json_text.hpp" "$root/actors/json_text.cpp" "$root/actors/msgpack_wire.hpp" "$root/actors/msgpack_wire.cpp" -newer "$binary" -name '*.[ch]pp' | head -1)" ]; then
   "$clangxx" -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
     -I"$root" "${sources[@]}" -o "$binary"
 fi

@@ -59,7 +59,7 @@ inline caf::behavior recorder(caf::event_based_actor*,
           uint64_t) {
       ++box->deliveries;
       for (auto& f : *frames) {
-        box->messages.push_back(json::parse(*f));
+        box->messages.push_back(json::parse(f->json()));
         box->sub_ids.push_back(sub_id);
       }
     },

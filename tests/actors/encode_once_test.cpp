@@ -2,6 +2,7 @@
 #include "caf/test/dsl.hpp"
 #include "caf/test/unit_test_impl.hpp"
 
+#include "actors/msgpack_wire.hpp"
 #include "tests/actors/actor_fixture.hpp"
 
 using namespace tidewire;
@@ -19,7 +20,7 @@ struct batch_log {
     std::map<uint64_t, frame> out;
     for (auto& b : batches)
       for (auto& f : *b) {
-        auto msg = json::parse(*f);
+        auto msg = json::parse(f->json());
         if (msg.value("type", "") == "update")
           out[msg.at("seq").get<uint64_t>()] = f;
       }
@@ -96,7 +97,43 @@ CAF_TEST(catch-up from the store is encoded once for several subscribers) {
   CAF_REQUIRE_EQUAL(got_b.size(), 20u);
   for (uint64_t seq = 1; seq <= 20; ++seq) {
     CAF_CHECK_EQUAL(got_a[seq].get(), got_b[seq].get());
-    CAF_CHECK_EQUAL(json::parse(*got_a[seq]).at("data").at("n").get<uint64_t>(), seq);
+    CAF_CHECK_EQUAL(json::parse(got_a[seq]->json()).at("data").at("n").get<uint64_t>(), seq);
+  }
+  anon_send_exit(ch, caf::exit_reason::user_shutdown);
+  run();
+  close_store();
+}
+
+CAF_TEST(MessagePack subscribers share one encoding live and on catch-up) {
+  open_store();
+  auto limits = test_limits();
+  limits.ring_size = 4; // seqs 1..6 are only in the store
+  auto ch = make_channel("trades", "stream", limits);
+  auto [live, log_live] = make_logger();
+  subscribe(ch, live, 1);
+  for (int i = 1; i <= 10; ++i)
+    publish(ch, json{{"n", i}, {"big", json::parse("123456789012345678901")}});
+  auto [ring, log_ring] = make_logger();
+  subscribe(ch, ring, 1, uint64_t{7}); // 8..10 from the ring
+  auto [store1, log_s1] = make_logger();
+  auto [store2, log_s2] = make_logger();
+  subscribe(ch, store1, 1, uint64_t{0}); // 1..10, 1..6 from the store
+  subscribe(ch, store2, 1, uint64_t{0});
+  auto sent = log_live->updates();
+  auto from_ring = log_ring->updates();
+  auto s1 = log_s1->updates();
+  auto s2 = log_s2->updates();
+  CAF_REQUIRE_EQUAL(from_ring.size(), 3u);
+  CAF_REQUIRE_EQUAL(s1.size(), 10u);
+  for (uint64_t seq = 8; seq <= 10; ++seq)
+    CAF_CHECK_EQUAL(&from_ring[seq]->msgpack(), &sent[seq]->msgpack());
+  for (uint64_t seq = 1; seq <= 10; ++seq) {
+    // One MessagePack encoding per update, whoever asked first.
+    CAF_CHECK_EQUAL(&s1[seq]->msgpack(), &s2[seq]->msgpack());
+    CAF_CHECK_EQUAL(s1[seq]->msgpack(), sent[seq]->msgpack());
+    auto back = msgpack_wire::to_json(s1[seq]->msgpack(), 64);
+    CAF_REQUIRE(back.ok());
+    CAF_CHECK_EQUAL(back.json, s1[seq]->json());
   }
   anon_send_exit(ch, caf::exit_reason::user_shutdown);
   run();

@@ -34,7 +34,7 @@ caf::behavior held_recorder(caf::event_based_actor* self,
           uint64_t) {
       ++box->deliveries;
       for (auto& f : *frames) {
-        box->messages.push_back(json::parse(*f));
+        box->messages.push_back(json::parse(f->json()));
         box->sub_ids.push_back(sub_id);
       }
     },
@@ -64,7 +64,7 @@ struct fake_link : client_link {
   std::vector<json> frames;
   void deliver(frame_batch batch) override {
     for (auto& f : *batch)
-      frames.push_back(json::parse(*f));
+      frames.push_back(json::parse(f->json()));
   }
   void notify_written(uint64_t) override {
   }

@@ -29,13 +29,18 @@ struct fake_link : client_link {
   size_t asked_now = 0; // "how much now?" questions not yet answered
   uint64_t max_unwritten = 0;
   uint16_t close_code = 0;
+  wire_format fmt = wire_format::json; // what this connection "writes"
+
+  wire_format format() const override {
+    return fmt;
+  }
 
   void deliver(frame_batch frames) override {
     std::vector<json> batch;
     for (auto& f : *frames)
-      batch.push_back(json::parse(*f));
+      batch.push_back(json::parse(f->json()));
     batches.push_back(std::move(batch));
-    delivered += batch_bytes(*frames);
+    delivered += batch_bytes(*frames, fmt);
     max_unwritten = std::max(max_unwritten, delivered - written);
   }
 
@@ -120,7 +125,7 @@ struct session_fixture : actor_fixture {
 
 frame text_frame(size_t bytes) {
   // A JSON string of exactly `bytes` bytes, so the fake link can parse it.
-  return std::make_shared<const std::string>('"' + std::string(bytes - 2, 'x')
+  return make_frame('"' + std::string(bytes - 2, 'x')
                                              + '"');
 }
 
@@ -182,6 +187,25 @@ CAF_TEST(a slow consumer is closed with 1013 once unwritten bytes pass the cap) 
   self->receive([&](caf::down_msg&) { down = true; },
                 caf::after(std::chrono::seconds(0)) >> [] {});
   CAF_CHECK(down);
+}
+
+CAF_TEST(a MessagePack connection is accounted in MessagePack bytes) {
+  // A JSON string of 2000 bytes is 1998 characters: 2001 bytes as a
+  // MessagePack str 16. Five of them are 10000 bytes as JSON, at the cap,
+  // but 10005 as the MessagePack the connection writes: past it.
+  link->fmt = wire_format::msgpack;
+  limits.queue_bytes = 10'000;
+  auto session = start_session();
+  write(session); // the welcome is out
+  auto f = text_frame(2'000);
+  CAF_REQUIRE_EQUAL(f->json().size(), 2'000u);
+  CAF_REQUIRE_EQUAL(f->msgpack().size(), 2'001u);
+  for (int i = 0; i < 5; ++i)
+    self->send(session, reply_atom::value, text_frame(2'000));
+  run();
+  CAF_CHECK_EQUAL(link->asked_now, 1u); // 10005 > 10000 by the session's count
+  CAF_CHECK(write(session, 0));
+  CAF_CHECK_EQUAL(link->close_code, 1013);
 }
 
 CAF_TEST(bytes written without a report are counted before a 1013) {
@@ -341,14 +365,14 @@ CAF_TEST(several channels resuming at once stay under the cap) {
 
 CAF_TEST(an update frame embeds the stored data and a damaged record as null) {
   auto f = frames::update("trades", storage::record{7, 1234, R"({"a":[1,2,{"b":"x\"y"}]})"});
-  auto msg = json::parse(*f);
+  auto msg = json::parse(f->json());
   CAF_CHECK_EQUAL(msg.at("type"), "update");
   CAF_CHECK_EQUAL(msg.at("channel"), "trades");
   CAF_CHECK_EQUAL(msg.at("seq"), 7);
   CAF_CHECK_EQUAL(msg.at("ts"), 1234);
   CAF_CHECK_EQUAL(msg.at("data"), json::parse(R"({"a":[1,2,{"b":"x\"y"}]})"));
   auto damaged = frames::update("trades", storage::record{8, 1, R"({"a":)"});
-  auto parsed = json::parse(*damaged, nullptr, false);
+  auto parsed = json::parse(damaged->json(), nullptr, false);
   CAF_REQUIRE(!parsed.is_discarded());
   CAF_CHECK(parsed.at("data").is_null());
 }

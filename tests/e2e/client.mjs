@@ -3,8 +3,28 @@
 // are flattened into one queue in arrival order.
 import net from 'node:net';
 import WebSocket from 'ws';
+import { decode, encode, ExtensionCodec } from '@msgpack/msgpack';
 
 export const TIMEOUT_MS = 10000;
+
+export const MSGPACK = 'tidewire.v1.msgpack';
+
+// A number the node sends as MessagePack ext type 1 (its exact JSON text)
+// because no integer or float 64 holds it.
+export class ExactNumber {
+  constructor(text) { this.text = text; }
+}
+
+// An independent MessagePack codec (the npm package, not the node's or the
+// JavaScript client's), so the tests check the wire format itself.
+export const extensionCodec = new ExtensionCodec();
+extensionCodec.register({
+  type: 1,
+  encode: (v) => (v instanceof ExactNumber ? new TextEncoder().encode(v.text) : null),
+  decode: (bytes) => new ExactNumber(new TextDecoder().decode(bytes)),
+});
+export const packMsg = (msg) => encode(msg, { extensionCodec });
+export const unpackMsg = (bytes) => decode(bytes, { extensionCodec });
 
 export class Client {
   constructor(ws) {
@@ -13,9 +33,13 @@ export class Client {
     this.waiters = [];
     this.closeInfo = null;
     this.closeWaiters = [];
+    this.binaryFrames = 0;
+    this.textFrames = 0;
     ws.on('message', (data, isBinary) => {
-      const text = data.toString('utf8');
-      const parsed = JSON.parse(text);
+      // A connection that negotiated MessagePack decodes binary frames; a
+      // text frame on it (never expected) is still read as JSON and counted.
+      if (isBinary) ++this.binaryFrames; else ++this.textFrames;
+      const parsed = isBinary ? unpackMsg(data) : JSON.parse(data.toString('utf8'));
       for (const msg of Array.isArray(parsed) ? parsed : [parsed]) this.queue.push(msg);
       this.#wake();
     });
@@ -56,7 +80,9 @@ export class Client {
     return c;
   }
 
-  send(msg) { this.ws.send(JSON.stringify(msg)); }
+  get msgpack() { return this.ws.protocol === MSGPACK; }
+
+  send(msg) { this.ws.send(this.msgpack ? packMsg(msg) : JSON.stringify(msg)); }
   sendRaw(data, opts) { this.ws.send(data, opts); }
 
   #wake() {

@@ -120,9 +120,15 @@ CAF_TEST(subprotocol negotiation) {
   CAF_CHECK_EQUAL(chosen(""), "");
   CAF_CHECK_EQUAL(chosen(" , "), "");
   CAF_CHECK_EQUAL(chosen("tidewire.v1.json"), "tidewire.v1.json");
+  // The client's first choice that the node speaks wins.
   CAF_CHECK_EQUAL(chosen("tidewire.v1.msgpack, tidewire.v1.json"),
+                  "tidewire.v1.msgpack");
+  CAF_CHECK_EQUAL(chosen("tidewire.v1.json, tidewire.v1.msgpack"),
                   "tidewire.v1.json");
-  CAF_CHECK(!negotiate_subprotocol("tidewire.v1.msgpack"));
+  CAF_CHECK_EQUAL(chosen("chat, tidewire.v1.msgpack"), "tidewire.v1.msgpack");
+  CAF_CHECK_EQUAL(chosen("tidewire.v1.msgpack"), "tidewire.v1.msgpack");
+  CAF_CHECK(!negotiate_subprotocol("tidewire.v1.MSGPACK"));
+  CAF_CHECK(!negotiate_subprotocol("tidewire.v2.msgpack"));
   CAF_CHECK(!negotiate_subprotocol("chat, superchat"));
   CAF_CHECK(!negotiate_subprotocol("tidewire.v1.JSON"));
 }

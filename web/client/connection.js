@@ -25,7 +25,10 @@
 
 import { backoffDelay } from './backoff.js';
 import { Heartbeat } from './heartbeat.js';
+import * as msgpack from './msgpack.js';
 import * as limits from './options.js';
+
+export const MSGPACK_SUBPROTOCOL = 'tidewire.v1.msgpack';
 
 export const STATES = Object.freeze(['connecting', 'connected', 'reconnecting', 'offline', 'error', 'closed']);
 
@@ -162,7 +165,7 @@ export class Connection {
     const ws = this._socket;
     if (!ws) return false;
     try {
-      ws.send(JSON.stringify(msg));
+      ws.send(ws.protocol === MSGPACK_SUBPROTOCOL ? msgpack.encode(msg) : JSON.stringify(msg));
       return true;
     } catch {
       return false;
@@ -239,9 +242,10 @@ export class Connection {
     }
     if (!this._setState(state, { url, attempt: this._attempt, retryAt: null })) return;
     let ws;
+    const protocols = limits.subprotocols(this.options);
     try {
-      ws = this.options.protocols
-        ? new this._WebSocket(url, this.options.protocols)
+      ws = protocols
+        ? new this._WebSocket(url, protocols)
         : new this._WebSocket(url);
     } catch (err) {
       this._lost({ code: null, reason: String(err?.message ?? err), url });
@@ -331,15 +335,20 @@ export class Connection {
     return this._generation === generation;
   }
 
-  // A frame holds one message or an array of them (the node batches).
+  // A frame holds one message or an array of them (the node batches): text
+  // frames are JSON, binary ones MessagePack (tidewire.v1.msgpack).
   _onFrame(raw) {
-    if (typeof raw !== 'string') {
+    const binary = typeof raw !== 'string';
+    if (binary && this._socket?.protocol !== MSGPACK_SUBPROTOCOL) {
       this._emit('server_error', { code: 'bad_request', message: 'binary frame on the JSON subprotocol' });
       return;
     }
     let parsed;
     try {
-      parsed = JSON.parse(raw);
+      parsed = binary
+        ? msgpack.decode(raw instanceof ArrayBuffer || ArrayBuffer.isView(raw) ? raw : new Uint8Array(raw),
+          { exactNumbers: this.options.exactNumbers === true })
+        : JSON.parse(raw);
     } catch {
       this._emit('server_error', { code: 'bad_request', message: 'unparsable frame from the server' });
       return;

@@ -56,3 +56,18 @@ export function offlineAfterAttempts(options) {
 export function giveUpResumeAfter(options) {
   return options.giveUpResumeAfter ?? DEFAULTS.giveUpResumeAfter;
 }
+
+// The subprotocols offered at the handshake: `protocol: 'msgpack'` puts
+// tidewire.v1.msgpack first (the node takes the client's first choice it
+// speaks); `protocols` adds others. undefined: none (the node's JSON).
+export function subprotocols(options) {
+  const extra = options.protocols === undefined ? []
+    : Array.isArray(options.protocols) ? options.protocols : [options.protocols];
+  if (options.protocol === 'msgpack') {
+    return ['tidewire.v1.msgpack', ...extra.filter((p) => p !== 'tidewire.v1.msgpack')];
+  }
+  if (options.protocol !== undefined && options.protocol !== 'json') {
+    throw new TypeError(`protocol must be 'json' or 'msgpack', not ${JSON.stringify(options.protocol)}`);
+  }
+  return extra.length > 0 ? extra : undefined;
+}

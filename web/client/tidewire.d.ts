@@ -49,6 +49,14 @@ export interface TidewireOptions {
   WebSocket?: WebSocketConstructor;
   /** Subprotocols to offer; default none (the node then speaks tidewire.v1.json). */
   protocols?: string | string[];
+  /** 'msgpack': binary MessagePack frames (tidewire.v1.msgpack); default 'json'. */
+  protocol?: 'json' | 'msgpack';
+  /**
+   * MessagePack only: numbers no float 64 holds (sent by the node as ext 1)
+   * become ExactNumber and 64-bit integers past 2^53 BigInt, instead of the
+   * nearest Number (what JSON.parse gives).
+   */
+  exactNumbers?: boolean;
   /** Overrides welcome.reconnect {base_ms, max_ms}. */
   reconnect?: { baseMs?: number; maxMs?: number };
   /** Overrides welcome.heartbeat_ms (interval of `ping`). */
@@ -260,3 +268,14 @@ export class ChannelTracker {
   canResume(): boolean;
   position(): ChannelPosition;
 }
+
+/** A JSON number kept as its exact text (MessagePack ext type 1). */
+export class ExactNumber {
+  constructor(text: string);
+  readonly text: string;
+  valueOf(): number;
+  toString(): string;
+  toJSON(): string;
+}
+export function encodeMsgpack(value: unknown): Uint8Array;
+export function decodeMsgpack(bytes: Uint8Array | ArrayBuffer, options?: { exactNumbers?: boolean }): unknown;

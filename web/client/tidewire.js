@@ -1,5 +1,6 @@
 // tidewire client: one resilient WebSocket session to a tidewire node
-// (protocol v1, JSON subprotocol), for browsers and Node 18+. The public
+// (protocol v1, JSON or, with `protocol: 'msgpack'`, MessagePack
+// subprotocol), for browsers and Node 18+. The public
 // entry point (docs/client.md, tidewire.d.ts); each part of the session has
 // its own module, wired together here:
 //
@@ -19,12 +20,14 @@ import { Emitter } from './emitter.js';
 import { Connection, STATES } from './connection.js';
 import { Subscriptions } from './subscriptions.js';
 import { Requests } from './requests.js';
+import { subprotocols } from './options.js';
 
 export { applyMergePatch, isPlainObject } from './merge-patch.js';
 export { backoffDelay, backoffCeiling, DEFAULT_RECONNECT } from './backoff.js';
 export { ChannelTracker } from './channel.js';
 export { Emitter } from './emitter.js';
 export { TidewireError } from './requests.js';
+export { ExactNumber, encode as encodeMsgpack, decode as decodeMsgpack } from './msgpack.js';
 export { STATES };
 
 // Event names of the client itself; a channel with one of these names is
@@ -49,6 +52,7 @@ export class TidewireClient extends Emitter {
     if (!Array.isArray(urls) || urls.length === 0) throw new TypeError('TidewireClient needs `urls` (or `url`)');
     this.urls = urls.map(String);
     this.options = { ...options };
+    subprotocols(this.options); // throws now on a `protocol` it does not know
     const WebSocket = options.WebSocket ?? globalThis.WebSocket;
     if (typeof WebSocket !== 'function') {
       throw new TypeError('no global WebSocket: pass the `WebSocket` option (e.g. from the `ws` package)');
