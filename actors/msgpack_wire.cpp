@@ -523,16 +523,12 @@ std::string float_text(double d) {
   return text;
 }
 
-void append_from_json(std::string_view json, std::string& out) {
-  string_sink sink{out};
-  msgpack::packer<string_sink> pk{sink};
-  json_reader{json, pk, out}.value();
-}
-
 std::string from_json(std::string_view json) {
   std::string out;
   out.reserve(json.size());
-  append_from_json(json, out);
+  string_sink sink{out};
+  msgpack::packer<string_sink> pk{sink};
+  json_reader{json, pk, out}.value();
   return out;
 }
 

@@ -17,11 +17,10 @@
 //   - an integer that fits int64 or uint64 is a MessagePack integer;
 //   - any other number whose value a float 64 holds exactly (that is, the
 //     shortest text of the nearest double names the same decimal value:
-//     12.5, 0.1, 1e2, -0) is a float 64;
+//     12.5, 0.1, 1e2, 1.50, -0) is a float 64;
 //   - every other number (123456789012345678901234567890,
-//     0.1000000000000000055511151231257827, 1.50 stays 1.5 only as a float
-//     because it is the same value) is ext type 1 whose payload is the
-//     number's JSON text, so nothing is rounded.
+//     0.1000000000000000055511151231257827) is ext type 1 whose payload is
+//     the number's JSON text, so nothing is rounded.
 // From a client, float 32 and float 64 become the shortest JSON text that
 // reads back to the same double (an integral one gets ".0" so it stays a
 // float); NaN and infinities have no JSON form and are refused, as are bin
@@ -34,9 +33,6 @@ inline constexpr int8_t number_ext = 1;
 // MessagePack of one JSON value. `json` is valid JSON as the node produces
 // it (compact or not); object members keep their order (duplicates too).
 std::string from_json(std::string_view json);
-
-// Appends what from_json returns.
-void append_from_json(std::string_view json, std::string& out);
 
 struct decoded {
   std::string json;  // the value as compact JSON text, when error is empty

@@ -99,6 +99,9 @@ bool parse_ws_args(int argc, char** argv, ws_args* out, std::string* error) {
     } else if (name == "--connect-window") {
       ok = ok && parse_number<size_t>(value, 1, max_connect_window,
                                       &out->connect_window);
+    } else if (name == "--protocol") {
+      ok = ok && (value == "json" || value == "msgpack");
+      out->msgpack = value == "msgpack";
     } else if (name == "--behind") {
       ok = ok && parse_number<uint64_t>(value, 1, max_count, &out->behind);
     } else if (name == "--http-clients") {
@@ -164,6 +167,7 @@ const char* ws_usage() {
          "  --connect-window=N    connections handshaking at once, at most\n"
          "                        (128): clients reconnecting with a bounded\n"
          "                        backlog; larger stresses the node's accept\n"
+         "  --protocol=json|msgpack  the subprotocol every connection speaks (json)\n"
          "  --http-clients=LIST   HTTP publishing connections (1,16)\n"
          "  --threads=N           the bench's network threads (2)\n"
          "  --timeout=S           limit of each wait: connecting, catching up,\n"

@@ -31,6 +31,7 @@ struct ws_args {
   bool storm = false;      // only when asked for in --scenarios
   uint64_t behind = 100;   // storm: updates missed while away
   size_t connect_window = 128; // handshakes in progress at once, at most
+  bool msgpack = false;        // --protocol=msgpack: tidewire.v1.msgpack
   bool help = false;
 };
 

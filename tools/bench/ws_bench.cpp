@@ -90,8 +90,11 @@ int main(int argc, char** argv) {
             << files << ", " << args.threads << " bench threads; channel "
             << args.channel << ", " << args.payload << " B updates, up to "
             << args.count << " publishes or " << args.seconds
-            << " s per run, publisher window " << args.window << "\n\n";
-  bench::run_limits limits{args.threads, args.timeout, args.connect_window};
+            << " s per run, publisher window " << args.window << ", "
+            << (args.msgpack ? "tidewire.v1.msgpack" : "tidewire.v1.json")
+            << "\n\n";
+  bench::run_limits limits{args.threads, args.timeout, args.connect_window,
+                           args.msgpack};
   bench::node_runs runs{args.node, args.node_flags, args.connect};
   // Progress on stderr, so a long run shows where it is.
   auto done = [](const std::string& run, const std::string& error) {

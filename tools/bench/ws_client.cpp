@@ -7,6 +7,8 @@
 #include <boost/beast/websocket.hpp>
 #include <nlohmann/json.hpp>
 
+#include "actors/msgpack_wire.hpp"
+
 namespace tidewire::bench {
 
 namespace asio = boost::asio;
@@ -30,8 +32,8 @@ std::string describe(const websocket::close_reason& r) {
 } // namespace
 
 ws_client::ws_client(asio::io_context& ioc, asio::ip::tcp::endpoint node,
-                     progress& prog)
-  : progress_(prog), ws_(asio::make_strand(ioc)), node_(node) {
+                     progress& prog, bool msgpack)
+  : progress_(prog), ws_(asio::make_strand(ioc)), node_(node), msgpack_(msgpack) {
 }
 
 void ws_client::start() {
@@ -55,9 +57,11 @@ void ws_client::on_connect(boost::system::error_code ec) {
   auto timeouts = websocket::stream_base::timeout::suggested(beast::role_type::client);
   timeouts.handshake_timeout = handshake_timeout;
   ws_.set_option(timeouts);
-  ws_.set_option(websocket::stream_base::decorator([](websocket::request_type& req) {
-    req.set(beast::http::field::sec_websocket_protocol, "tidewire.v1.json");
-  }));
+  ws_.set_option(websocket::stream_base::decorator(
+    [msgpack = msgpack_](websocket::request_type& req) {
+      req.set(beast::http::field::sec_websocket_protocol,
+              msgpack ? "tidewire.v1.msgpack" : "tidewire.v1.json");
+    }));
   ws_.async_handshake(node_.address().to_string() + ":" + std::to_string(node_.port()),
                       "/ws",
                       beast::bind_front_handler(&ws_client::on_handshake,
@@ -68,7 +72,7 @@ void ws_client::on_handshake(boost::system::error_code ec) {
   if (ec)
     return closing_ ? end() : fail("handshake: " + ec.message());
   open_ = true;
-  ws_.text(true);
+  ws_.text(!msgpack_);
   do_read();
   if (closing_)
     return start_close();
@@ -91,8 +95,16 @@ void ws_client::on_read(boost::system::error_code ec, std::size_t) {
   }
   auto at = clock_type::now();
   auto data = buffer_.cdata();
-  if (!closing_)
-    dispatch({static_cast<const char*>(data.data()), data.size()}, at);
+  std::string_view bytes{static_cast<const char*>(data.data()), data.size()};
+  if (!closing_ && msgpack_) {
+    auto decoded = msgpack_wire::to_json(bytes, 64);
+    if (!decoded.ok())
+      fail("bad MessagePack from the node: " + decoded.error);
+    else
+      dispatch(decoded.json, at);
+  } else if (!closing_) {
+    dispatch(bytes, at);
+  }
   buffer_.consume(buffer_.size());
   do_read();
 }
@@ -119,7 +131,7 @@ void ws_client::dispatch(std::string_view text, clock_type::time_point at) {
 void ws_client::send(std::string text) {
   if (!open_ || closing_)
     return;
-  queue_.push_back(std::move(text));
+  queue_.push_back(msgpack_ ? msgpack_wire::from_json(text) : std::move(text));
   if (!writing_)
     write_next();
 }

@@ -16,8 +16,8 @@
 
 namespace tidewire::bench {
 
-// One WebSocket connection to a node, speaking tidewire.v1.json, on its own
-// strand. Subclasses say what to send and what to make of each message.
+// One WebSocket connection to a node, speaking tidewire.v1.json (or
+// tidewire.v1.msgpack), on its own strand. Subclasses say what to send and what to make of each message.
 //
 //   start() ─▶ connect ─▶ handshake ─▶ on_open()
 //                                      read loop ─▶ on_message() per message
@@ -30,8 +30,11 @@ namespace tidewire::bench {
 // connection; every connection reaches `closed` exactly once, failed or not.
 class ws_client : public std::enable_shared_from_this<ws_client> {
 public:
+  // `msgpack`: speak tidewire.v1.msgpack (binary frames, decoded to JSON
+  // for the hooks with the node's own codec) instead of tidewire.v1.json.
   ws_client(boost::asio::io_context& ioc,
-            boost::asio::ip::tcp::endpoint node, progress& prog);
+            boost::asio::ip::tcp::endpoint node, progress& prog,
+            bool msgpack = false);
   virtual ~ws_client() = default;
 
   void start();
@@ -78,6 +81,7 @@ private:
 
   boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
   boost::asio::ip::tcp::endpoint node_;
+  bool msgpack_ = false;
   boost::beast::flat_buffer buffer_;
   std::deque<std::string> queue_; // front() is being written
   std::string error_;

@@ -30,8 +30,8 @@ nlohmann::json update_data(clock_type::time_point t, uint64_t n, size_t size) {
 
 ws_publisher::ws_publisher(boost::asio::io_context& ioc,
                            boost::asio::ip::tcp::endpoint node, progress& prog,
-                           publish_plan plan)
-  : ws_client(ioc, node, prog), plan_(std::move(plan)), timer_(executor()) {
+                           publish_plan plan, bool msgpack)
+  : ws_client(ioc, node, prog, msgpack), plan_(std::move(plan)), timer_(executor()) {
 }
 
 void ws_publisher::begin() {

@@ -46,7 +46,7 @@ class ws_publisher : public ws_client {
 public:
   ws_publisher(boost::asio::io_context& ioc,
                boost::asio::ip::tcp::endpoint node, progress& prog,
-               publish_plan plan);
+               publish_plan plan, bool msgpack = false);
 
   // Starts the clock and publishing. Any thread; call once, after `ready`.
   void begin();

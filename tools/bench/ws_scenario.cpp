@@ -84,7 +84,7 @@ bool await(progress& prog, phase p, size_t n, const time_limit& limit,
 // limit); `ready_before` connections of `prog` were ready already.
 bool open_subscribers(io_pool& pool, const boost::asio::ip::tcp::endpoint& ep,
                       progress& prog, const std::string& channel, size_t n,
-                      size_t ready_before, size_t window,
+                      size_t ready_before, size_t window, bool msgpack,
                       const time_limit& limit,
                       std::vector<std::shared_ptr<ws_subscriber>>* out,
                       stage_failure* failed) {
@@ -96,8 +96,8 @@ bool open_subscribers(io_pool& pool, const boost::asio::ip::tcp::endpoint& ep,
                         + std::to_string(ready_before + n) + " ready";
       return false;
     }
-    out->push_back(std::make_shared<ws_subscriber>(pool.context(), ep, prog,
-                                                   channel));
+    out->push_back(std::make_shared<ws_subscriber>(
+      pool.context(), ep, prog, channel, std::nullopt, msgpack));
     out->back()->start();
   }
   return await(prog, phase::ready, ready_before + n, limit, "subscribing",
@@ -172,7 +172,8 @@ fanout_result run_fanout(const node_address& node, const fanout_params& what,
   auto pub = std::make_shared<ws_publisher>(
     pool.context(), ep, prog,
     publish_plan{what.channel, what.rate, what.count, what.seconds,
-                 what.payload, what.window});
+                 what.payload, what.window},
+    limits.msgpack);
   std::vector<std::shared_ptr<ws_subscriber>> subs;
   stage_failure failed;
 
@@ -180,7 +181,7 @@ fanout_result run_fanout(const node_address& node, const fanout_params& what,
   bool ok = await(prog, phase::ready, 1, time_limit{limits.timeout},
                   "connecting the publisher", &failed)
             && open_subscribers(pool, ep, prog, what.channel, what.subscribers,
-                                1, limits.connect_window,
+                                1, limits.connect_window, limits.msgpack,
                                 time_limit{limits.timeout}, &subs, &failed);
   if (ok) {
     pub->begin();
@@ -243,7 +244,8 @@ storm_result run_storm(const node_address& node, const node_process* process,
   auto pub = std::make_shared<ws_publisher>(
     pool.context(), ep, prog,
     publish_plan{what.channel, 1e9, what.behind, limits.timeout, what.payload,
-                 what.window});
+                 what.window},
+    limits.msgpack);
   std::vector<std::shared_ptr<ws_subscriber>> first;
   std::vector<std::shared_ptr<ws_subscriber>> resumed;
   stage_failure failed;
@@ -253,7 +255,7 @@ storm_result run_storm(const node_address& node, const node_process* process,
   bool ok = await(prog, phase::ready, 1, time_limit{limits.timeout},
                   "connecting the publisher", &failed)
             && open_subscribers(pool, ep, prog, what.channel, n, 1,
-                                limits.connect_window,
+                                limits.connect_window, limits.msgpack,
                                 time_limit{limits.timeout}, &first, &failed);
   uint64_t since = 0;
   if (ok) {
@@ -288,7 +290,7 @@ storm_result run_storm(const node_address& node, const node_process* process,
       if (!ok)
         break;
       resumed.push_back(std::make_shared<ws_subscriber>(
-        pool.context(), ep, prog, what.channel, since));
+        pool.context(), ep, prog, what.channel, since, limits.msgpack));
       resumed.back()->start();
       resumed.back()->expect(last);
     }
@@ -352,7 +354,7 @@ memory_result run_memory(const node_process& node, size_t connections,
   std::this_thread::sleep_for(settle);
   res.rss_before = node.rss_bytes();
   bool ok = open_subscribers(pool, ep, prog, channel, connections, 0,
-                             limits.connect_window,
+                             limits.connect_window, limits.msgpack,
                              time_limit{limits.timeout}, &subs, &failed);
   if (ok) {
     std::this_thread::sleep_for(settle);

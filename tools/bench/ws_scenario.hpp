@@ -16,6 +16,7 @@ struct run_limits {
   size_t threads;  // network threads of the run
   double timeout;  // seconds for each wait: connecting, catching up, closing
   size_t connect_window = 128; // handshakes in progress at once, at most
+  bool msgpack = false; // connections speak tidewire.v1.msgpack, not JSON
 };
 
 struct fanout_params {

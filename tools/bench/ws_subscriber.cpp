@@ -8,8 +8,8 @@ namespace tidewire::bench {
 ws_subscriber::ws_subscriber(boost::asio::io_context& ioc,
                              boost::asio::ip::tcp::endpoint node,
                              progress& prog, std::string channel,
-                             std::optional<uint64_t> since)
-  : ws_client(ioc, node, prog), channel_(std::move(channel)), since_(since) {
+                             std::optional<uint64_t> since, bool msgpack)
+  : ws_client(ioc, node, prog, msgpack), channel_(std::move(channel)), since_(since) {
 }
 
 void ws_subscriber::expect(uint64_t last_seq) {

@@ -34,7 +34,8 @@ public:
   ws_subscriber(boost::asio::io_context& ioc,
                 boost::asio::ip::tcp::endpoint node, progress& prog,
                 std::string channel,
-                std::optional<uint64_t> since = std::nullopt);
+                std::optional<uint64_t> since = std::nullopt,
+                bool msgpack = false);
 
   // Reaches `finished` once the update with seq `last_seq` has arrived
   // (now, if it already has). Any thread; call at most once.
