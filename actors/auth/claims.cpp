@@ -1,5 +1,7 @@
 #include "actors/auth/claims.hpp"
 
+#include <cstdint>
+
 #include <nlohmann/json.hpp>
 
 namespace tidewire::auth {
@@ -78,7 +80,22 @@ std::optional<claims> parse_claims(std::string_view payload_json,
     error = "token has no numeric 'exp' claim";
     return std::nullopt;
   }
-  c.exp = exp->get<int64_t>();
+  // A NumericDate may have a fraction (RFC 7519 §2); one past int64 (a
+  // float such as 7e104, or an unsigned past 2^63) cannot be converted.
+  if (exp->is_number_float()) {
+    double v = exp->get<double>();
+    if (!(v >= -9.2e18 && v <= 9.2e18)) {
+      error = "token's 'exp' claim is out of range";
+      return std::nullopt;
+    }
+    c.exp = static_cast<int64_t>(v);
+  } else if (exp->is_number_unsigned()
+             && exp->get<uint64_t>() > uint64_t{INT64_MAX}) {
+    error = "token's 'exp' claim is out of range";
+    return std::nullopt;
+  } else {
+    c.exp = exp->get<int64_t>();
+  }
   if (auto sub = doc.find("sub"); sub != doc.end() && sub->is_string())
     c.subject = sub->get<std::string>();
   if (!read_patterns(doc, "channels", c.channels, error)

@@ -61,6 +61,12 @@ CAF_TEST(malformed claims are refused with a reason) {
   CAF_CHECK_EQUAL(refusal("{"), "token payload is not a JSON object");
   CAF_CHECK_EQUAL(refusal(R"({"sub":"a"})"), "token has no numeric 'exp' claim");
   CAF_CHECK_EQUAL(refusal(R"({"exp":"soon"})"), "token has no numeric 'exp' claim");
+  // Found by fuzz.ws_message: converting these to int64 was undefined.
+  CAF_CHECK_EQUAL(refusal(R"({"exp":7.7e104})"), "token's 'exp' claim is out of range");
+  CAF_CHECK_EQUAL(refusal(R"({"exp":-1e300})"), "token's 'exp' claim is out of range");
+  CAF_CHECK_EQUAL(refusal(R"({"exp":18446744073709551615})"),
+                  "token's 'exp' claim is out of range");
+  CAF_CHECK_EQUAL(parse(R"({"exp":1700000000.75})").exp, 1700000000);
   CAF_CHECK_EQUAL(refusal(R"({"exp":1,"channels":"trades"})"),
                   "claim 'channels' must be an array of strings");
   CAF_CHECK_EQUAL(refusal(R"({"exp":1,"publish":[1]})"),
