@@ -12,7 +12,10 @@ set -euo pipefail
 target=${1:?target}
 seconds=${2:?seconds}
 root=$(cd "$(dirname "$0")/.." && pwd)
-build=${3:-$root/build}/fuzz
+build_dir=${3:-$root/build}
+mkdir -p "$build_dir"
+# Absolute, since the run below changes into it.
+build=$(cd "$build_dir" && pwd)/fuzz
 clangxx=$(command -v clang++-14 || command -v clang++)
 mkdir -p "$build/corpus-$target"
 
