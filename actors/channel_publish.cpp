@@ -81,11 +81,11 @@ void commit(channel_actor* self, channel_meta next, json_text::value next_doc,
 }
 
 // A batch that was not committed (the actor stopped being the owner while
-// it waited for its replica): nothing of it was acknowledged or delivered.
-void refuse_batch(channel_state& st, std::vector<pending_publish>& batch) {
+// it waited for its replica, or no replica came): nothing of it was
+// acknowledged or delivered.
+void refuse_batch(channel_state& st, std::vector<pending_publish>& batch,
+                  const caf::error& err) {
   for (auto& p : batch) {
-    auto err = make_error(errc::unavailable,
-                          "the channel's owner changed; publish again");
     p.rp.deliver(err);
     answer_repeats(st, p.key, err);
   }
@@ -199,10 +199,10 @@ void flush(channel_actor* self) {
     }
   }
   // Runs once the batch is stored (and replicated where required).
-  auto finish = [self, next, next_doc, records, batch](bool committed) {
+  auto finish = [self, next, next_doc, records, batch](caf::error err) {
     self->state.busy = false;
-    if (!committed) {
-      refuse_batch(self->state, *batch);
+    if (err) {
+      refuse_batch(self->state, *batch, err);
     } else {
       commit(self, std::move(*next), std::move(*next_doc), *records, *batch);
       if (over_retention(self->state))
@@ -240,7 +240,8 @@ caf::result<publish_ack> accept_publish(channel_actor* self,
                                         std::string key) {
   auto& st = self->state;
   if (st.follower())
-    return cluster_detail::forward_publish(self, std::move(data_json));
+    return cluster_detail::forward_publish(self, std::move(data_json),
+                                           std::move(key));
   if (st.cluster.enabled)
     if (auto err = cluster_detail::refuse_publish(self))
       return err;

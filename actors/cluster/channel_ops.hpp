@@ -28,12 +28,24 @@ using storage::record;
 // an empty error.
 caf::error refuse_publish(channel_actor* self);
 
-// Under sync replication, calls `done(true)` once the replica persisted
-// `records` (retrying while the replica changes); `done(false)` when this
-// actor stopped being the owner meanwhile. Otherwise calls done(true) now.
+// Under sync replication, calls `done({})` once the replica persisted
+// `records` (following the replica when it changes); `done(unavailable)`
+// when this actor stopped being the owner meanwhile, or when no replica
+// followed within a bounded wait. Otherwise calls done({}) now.
 void replicate(channel_actor* self,
                std::shared_ptr<const std::vector<record>> records,
-               std::function<void(bool)> done);
+               std::function<void(caf::error)> done);
+
+// The timer of a replication waiting for its replica fired.
+void replicate_again(channel_actor* self);
+
+// The batch waiting for its replica belongs to a history being replaced
+// (demotion, a claim): its publishes are refused.
+void abandon_replication(channel_actor* self);
+
+// Chooses the replica to wait for: the follower on the node this owner's
+// role names as replica, if it follows as one.
+void pick_replica(channel_actor* self);
 
 // Sends a committed batch to the followers (the replica already has it under
 // sync replication).
@@ -64,9 +76,14 @@ void upstream_lost(channel_actor* self);
 // Starts following at spawn (restore is done).
 void start(channel_actor* self);
 
-// A follower forwards a publish to the owner.
+// A follower forwards a publish (with its idempotency key) to the owner.
 caf::result<publish_ack> forward_publish(channel_actor* self,
-                                         std::string data_json);
+                                         std::string data_json,
+                                         std::string key);
+
+// Publishes forwarded to an owner that is lost or no longer the owner are
+// answered unavailable now rather than after the forward's timeout.
+void fail_forwards(channel_actor* self, const std::string& why);
 
 caf::result<history_page> follower_history(channel_actor* self,
                                            uint64_t since, uint64_t limit);

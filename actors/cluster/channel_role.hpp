@@ -4,12 +4,16 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include <caf/actor.hpp>
 #include <caf/actor_addr.hpp>
+#include <caf/actor_clock.hpp>
+#include <caf/error.hpp>
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/response_promise.hpp>
 
@@ -28,6 +32,7 @@ struct channel_role {
   bool quorum = true;  // without quorum publishes are refused
   std::string owner_name;
   std::string replica_name;
+  std::string self_name; // this node
   // Where a follower finds the owner's channel: that node's `node` actor
   // (asked for its "channels" service), or, on the owner's own node,
   // the owner's directory directly.
@@ -40,6 +45,31 @@ struct channel_role {
 };
 
 namespace cluster_detail {
+
+// A follower on another node, as the owner knows it.
+struct follower_link {
+  caf::actor actor;
+  std::string node;
+  bool replica = false; // it follows as the replica (persists, acks)
+};
+
+// The batch an owner waits to see stored by its replica (sync replication;
+// one at a time, like the channel's appends).
+struct replication {
+  std::shared_ptr<const std::vector<storage::record>> records;
+  std::function<void(caf::error)> done; // no error: the replica has it
+  uint64_t token = 0;      // bumped per attempt; older answers are dropped
+  bool in_flight = false;  // a replicate_request awaits its answer
+  // Armed while there is no replica to send to; past it the batch is
+  // refused (unavailable) rather than waited on without end.
+  std::optional<caf::actor_clock::time_point> deadline;
+};
+
+// A publish forwarded to the owner, until its answer arrives or the owner
+// is lost (then it is answered unavailable at once).
+struct forward {
+  caf::response_promise rp;
+};
 
 struct stashed_subscribe {
   caf::actor session;
@@ -54,9 +84,9 @@ struct channel_cluster {
   uint64_t generation = 0; // highest ownership generation seen
 
   // Owner side.
-  std::map<caf::actor_addr, caf::actor> followers;
-  caf::actor replica; // the follower that asked to be replica
-  std::function<void()> retry; // a replication waiting for a replica
+  std::map<caf::actor_addr, follower_link> followers;
+  caf::actor replica; // the follower on role.replica_name, once it follows
+  std::optional<replication> replicating;
 
   // An owner that starts first catches up from its replica (claim): until
   // then it refuses publishes and holds subscribes back.
@@ -76,6 +106,8 @@ struct channel_cluster {
   bool opened = false;              // persistent follower: local meta loaded
   std::vector<std::pair<uint64_t, caf::response_promise>> ack_waiters;
   std::vector<stashed_subscribe> stash; // subscribes before the first sync
+  std::map<uint64_t, forward> forwards;  // publishes sent to `upstream`
+  uint64_t next_forward = 0;
   caf::actor local_writer; // the node's store actors (persistence)
   caf::actor local_reader;
 };

@@ -34,6 +34,10 @@ void promote(channel_actor* self) {
   }
   cl.early.clear();
   cl.fetching = false;
+  // Whatever was forwarded to the predecessor is answered now: it is lost
+  // or fenced, and the publisher retries here.
+  fail_forwards(self, "the owner of " + st.params.name
+                        + " changed while the publish was forwarded");
   // Fencing: every owner after this one's predecessor carries a higher
   // generation, so the predecessor's late messages are refused.
   ++cl.generation;
@@ -52,8 +56,10 @@ void set_role(channel_actor* self, channel_role role) {
   cl.claimant = nullptr; // the directory knows the owner now
   auto old = std::exchange(cl.role, std::move(role));
   auto& now = cl.role;
-  if (old.owner && now.owner)
+  if (old.owner && now.owner) {
+    pick_replica(self); // the replica may have moved
     return;
+  }
   if (!old.owner && now.owner) {
     promote(self);
     return;
@@ -120,8 +126,7 @@ void demote(channel_actor* self) {
     self->demonitor(addr);
   cl.followers.clear();
   cl.replica = nullptr;
-  if (auto retry = std::exchange(cl.retry, {}))
-    retry(); // replicate() sees the demotion and refuses its batch
+  abandon_replication(self);
   cl.stored_head = st.meta.head; // an owner's store is at its head
   cl.opened = st.persistent();
   begin_follow(self);
@@ -130,6 +135,8 @@ void demote(channel_actor* self) {
 void upstream_lost(channel_actor* self) {
   auto& cl = self->state.cluster;
   cl.upstream = nullptr;
+  fail_forwards(self, "the owner of " + self->state.params.name
+                        + " was lost while the publish was forwarded");
   if (cl.claiming) {
     finish_claim(self); // the holder is gone: own what we have
     return;
@@ -159,7 +166,8 @@ void start(channel_actor* self) {
 }
 
 caf::result<publish_ack> forward_publish(channel_actor* self,
-                                         std::string data_json) {
+                                         std::string data_json,
+                                         std::string key) {
   auto& st = self->state;
   auto& cl = st.cluster;
   if (!cl.role.quorum)
@@ -168,17 +176,35 @@ caf::result<publish_ack> forward_publish(channel_actor* self,
                       " publishes are refused until it does");
   if (!cl.upstream)
     return no_upstream(self);
-  auto rp = self->make_response_promise<publish_ack>();
+  auto id = ++cl.next_forward;
+  auto rp = self->make_response_promise();
+  cl.forwards.emplace(id, forward{rp});
+  // The answer goes to the publisher unless fail_forwards answered first.
+  auto answer = [self, id](auto&& result) {
+    auto& forwards = self->state.cluster.forwards;
+    if (auto it = forwards.find(id); it != forwards.end()) {
+      it->second.rp.deliver(std::forward<decltype(result)>(result));
+      forwards.erase(it);
+    }
+  };
   self
     ->request(cl.upstream, peer_timeout,
               cluster::publish_request{cluster::protocol_version,
-                                       st.params.name, std::move(data_json)})
+                                       st.params.name, std::move(data_json),
+                                       std::move(key)})
     .then(
-      [rp](const cluster::publish_result& r) mutable {
-        rp.deliver(publish_ack{r.channel, r.seq, r.epoch});
+      [answer](const cluster::publish_result& r) {
+        answer(publish_ack{r.channel, r.seq, r.epoch});
       },
-      [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+      [answer](caf::error& err) { answer(std::move(err)); });
   return rp;
+}
+
+void fail_forwards(channel_actor* self, const std::string& why) {
+  // The owner may have stored such a publish before it was lost: a retry
+  // with the same idempotency key gets the first seq back.
+  for (auto& [id, f] : std::exchange(self->state.cluster.forwards, {}))
+    f.rp.deliver(make_error(errc::unavailable, why + "; publish again"));
 }
 
 caf::result<history_page> follower_history(channel_actor* self,
@@ -257,10 +283,7 @@ caf::message_handler handlers(channel_actor* self) {
            uint64_t max_bytes) {
       return read(self, from, to, limit, max_bytes);
     },
-    [self](retry_atom) {
-      if (auto retry = std::exchange(self->state.cluster.retry, {}))
-        retry();
-    },
+    [self](retry_atom) { replicate_again(self); },
     [self](retry_atom, uint64_t attempt) {
       if (attempt == self->state.cluster.attempt
           && self->state.follower())

@@ -88,8 +88,7 @@ void start_claim(channel_actor* self) {
   cl.synced = false;
   ++cl.attempt;
   // A batch waiting for its replica belongs to the history being replaced.
-  if (auto retry = std::exchange(cl.retry, {}))
-    retry();
+  abandon_replication(self);
 }
 
 } // namespace

@@ -53,6 +53,8 @@ void reset_to(channel_actor* self, const cluster::snapshot& s) {
   st.ring.emplace(st.params.limits.ring_size);
   st.snapshot_frame = nullptr;
   st.store_frames.clear(); // those seqs now mean other updates
+  st.keys.clear();         // and the keys pointed at them
+  st.key_order.clear();
   if (!st.persistent() || !cl.opened)
     return;
   // The store restarts where the owner's retained history starts (a state
@@ -154,6 +156,11 @@ void accept(channel_actor* self, std::vector<record> records) {
   }
   if (st.is_state())
     st.meta.state = json_text::dump(st.doc);
+  // The keys travel with the records: once this follower owns the channel
+  // it answers a retried publish with the first seq.
+  for (auto& rec : records)
+    if (!rec.key.empty())
+      channel_detail::remember_key(st, rec);
   make_visible(self, records);
   while (!cl.early.empty()
          && cl.early.front().records.back().seq <= st.meta.head)
@@ -179,7 +186,8 @@ void follow_actor(channel_actor* self, uint64_t attempt,
     ->request(owner, peer_timeout,
               cluster::follow_request{cluster::protocol_version,
                                       st.params.name, st.cluster.generation,
-                                      st.cluster.role.replica})
+                                      st.cluster.role.replica,
+                                      st.cluster.role.self_name})
     .then(
       [self, attempt, owner](const cluster::snapshot& s) {
         on_snapshot(self, attempt, owner, s);
@@ -216,6 +224,8 @@ void begin_follow(channel_actor* self) {
                cluster::unfollow_request{cluster::protocol_version,
                                          st.params.name});
     cl.upstream = nullptr;
+    fail_forwards(self, "the owner of " + st.params.name
+                          + " moved while the publish was forwarded");
   }
   cl.early.clear();
   cl.fetching = false;

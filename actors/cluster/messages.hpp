@@ -68,13 +68,17 @@ struct snapshot {
 
 // Follower -> owner channel: send me every committed batch from now on.
 // `replica` asks to be the replica the owner waits for under sync
-// replication. `generation` is the highest the follower has seen: an owner
-// below it is stale and refuses (fencing). Answered with a snapshot.
+// replication; the owner waits only for the one on the node its own view
+// names as replica (`node`), so two nodes that both believed to be replica
+// for a moment cannot leave it without one. `generation` is the highest the
+// follower has seen: an owner below it is stale and refuses (fencing).
+// Answered with a snapshot.
 struct follow_request {
   uint32_t version = protocol_version;
   std::string channel;
   uint64_t generation = 0;
   bool replica = false;
+  std::string node; // the follower's node name
 };
 
 struct unfollow_request {
@@ -122,6 +126,7 @@ struct publish_request {
   uint32_t version = protocol_version;
   std::string channel;
   std::string data_json;
+  std::string key; // idempotency key, "" for none
 };
 
 struct publish_result {
@@ -162,7 +167,7 @@ typename Inspector::result_type inspect(Inspector& f, snapshot& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, follow_request& x) {
   return f(caf::meta::type_name("follow_request"), x.version, x.channel,
-           x.generation, x.replica);
+           x.generation, x.replica, x.node);
 }
 
 template <class Inspector>
@@ -196,7 +201,7 @@ typename Inspector::result_type inspect(Inspector& f, fetch_request& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, publish_request& x) {
   return f(caf::meta::type_name("publish_request"), x.version, x.channel,
-           x.data_json);
+           x.data_json, x.key);
 }
 
 template <class Inspector>

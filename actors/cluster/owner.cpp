@@ -17,6 +17,9 @@ namespace {
 // (the replica may have changed meanwhile).
 constexpr auto replicate_timeout = std::chrono::seconds(2);
 constexpr auto replicate_retry = std::chrono::milliseconds(100);
+// How long a batch waits for a replica to follow when there is none, before
+// its publishes are answered unavailable.
+constexpr auto replica_wait = std::chrono::seconds(2);
 
 // Fencing: a follower that has seen a newer generation follows a newer
 // owner, so this one is stale and must not feed it.
@@ -60,50 +63,137 @@ caf::error refuse_publish(channel_actor* self) {
   return {};
 }
 
-void replicate(channel_actor* self,
-               std::shared_ptr<const std::vector<record>> records,
-               std::function<void(bool)> done) {
+namespace {
+
+void end_replication(channel_actor* self, caf::error err) {
+  auto& cl = self->state.cluster;
+  if (!cl.replicating)
+    return;
+  auto done = std::move(cl.replicating->done);
+  cl.replicating.reset();
+  done(std::move(err));
+}
+
+// Sends the batch in flight to the replica, or waits (bounded) for one.
+void send_replication(channel_actor* self) {
   auto& st = self->state;
   auto& cl = st.cluster;
-  if (!cl.enabled || !cl.role.sync || records->empty()) {
-    done(true);
+  if (!cl.replicating || cl.replicating->in_flight)
     return;
-  }
+  auto& r = *cl.replicating;
   if (!cl.role.owner || cl.claiming) {
-    done(false);
+    end_replication(self, not_owner(self));
     return;
   }
-  auto retry = [self, records, done] {
-    self->delayed_send(self, replicate_retry, retry_atom::value);
-    // The retry message carries nothing: the continuation waits here.
-    self->state.cluster.retry = [self, records, done] {
-      replicate(self, records, done);
-    };
-  };
   if (!cl.replica) {
-    retry();
+    // Nobody to send to (the replica's node is down or its follower has not
+    // followed yet). A replica that follows soon gets the batch; otherwise
+    // the publishes are refused, never left waiting without end. A batch
+    // already sent to a replica that was lost since may be stored there: it
+    // checks its tail against the owner's when it follows again.
+    auto now = self->clock().now();
+    if (!r.deadline)
+      r.deadline = now + replica_wait;
+    if (now >= *r.deadline) {
+      end_replication(
+        self, make_error(errc::unavailable,
+                         "no replica of " + st.params.name
+                           + " has followed its owner in time (sync"
+                             " replication); publish again"));
+      return;
+    }
+    self->delayed_send(self, replicate_retry, retry_atom::value);
     return;
   }
+  r.deadline.reset();
+  auto token = ++r.token;
+  r.in_flight = true;
+  auto& records = *r.records;
+  auto last = records.back().seq;
   cluster::batch b{cluster::protocol_version,
                    st.params.name,
                    st.meta.epoch,
                    cl.generation,
-                   records->back().seq,
+                   last,
                    st.first_available(),
-                   *records};
-  auto last = records->back().seq;
+                   records};
+  auto answered = [self, token]() -> cluster_detail::replication* {
+    auto& cl = self->state.cluster;
+    if (!cl.replicating || cl.replicating->token != token)
+      return nullptr; // a newer attempt (another replica) is under way
+    cl.replicating->in_flight = false;
+    return &*cl.replicating;
+  };
   self
     ->request(cl.replica, replicate_timeout,
               cluster::replicate_request{std::move(b)})
     .then(
-      [self, done, last, retry](const cluster::replicated& r) {
-        auto& cl = self->state.cluster;
+      [self, answered, last](const cluster::replicated& r) {
+        if (!answered())
+          return;
         if (r.stored_head >= last)
-          done(cl.role.owner && !cl.claiming);
+          end_replication(self, {});
         else
-          retry();
+          self->delayed_send(self, replicate_retry, retry_atom::value);
       },
-      [self, retry](caf::error&) { retry(); });
+      [self, answered](caf::error&) {
+        // The same replica is asked again while it stays the replica: it may
+        // have stored the batch, so the owner must not give up on it.
+        if (answered())
+          self->delayed_send(self, replicate_retry, retry_atom::value);
+      });
+}
+
+// The replica the owner waits for changed: the batch in flight goes there.
+void replica_changed(channel_actor* self) {
+  auto& cl = self->state.cluster;
+  if (!cl.replicating)
+    return;
+  ++cl.replicating->token;
+  cl.replicating->in_flight = false;
+  send_replication(self);
+}
+
+} // namespace
+
+void replicate(channel_actor* self,
+               std::shared_ptr<const std::vector<record>> records,
+               std::function<void(caf::error)> done) {
+  auto& cl = self->state.cluster;
+  if (!cl.enabled || !cl.role.sync || records->empty()) {
+    done({});
+    return;
+  }
+  if (!cl.role.owner || cl.claiming) {
+    done(not_owner(self));
+    return;
+  }
+  replication r;
+  r.records = std::move(records);
+  r.done = std::move(done);
+  cl.replicating = std::move(r);
+  send_replication(self);
+}
+
+void replicate_again(channel_actor* self) {
+  send_replication(self);
+}
+
+void abandon_replication(channel_actor* self) {
+  end_replication(self, not_owner(self));
+}
+
+void pick_replica(channel_actor* self) {
+  auto& cl = self->state.cluster;
+  caf::actor found;
+  if (cl.role.owner)
+    for (auto& [addr, f] : cl.followers)
+      if (f.replica && f.node == cl.role.replica_name)
+        found = f.actor;
+  if (found == cl.replica)
+    return;
+  cl.replica = found;
+  replica_changed(self);
 }
 
 void after_commit(channel_actor* self, const std::vector<record>& records) {
@@ -112,16 +202,15 @@ void after_commit(channel_actor* self, const std::vector<record>& records) {
   if (cl.followers.empty())
     return;
   auto b = make_batch(self, records);
-  for (auto& [addr, follower] : cl.followers)
-    if (!(cl.role.sync && follower == cl.replica))
-      self->send(follower, b);
+  for (auto& [addr, f] : cl.followers)
+    if (!(cl.role.sync && f.actor == cl.replica))
+      self->send(f.actor, b);
 }
 
 void peer_down(channel_actor* self, const caf::actor_addr& addr) {
   auto& cl = self->state.cluster;
-  cl.followers.erase(addr);
-  if (cl.replica && cl.replica.address() == addr)
-    cl.replica = nullptr;
+  if (cl.followers.erase(addr) > 0)
+    pick_replica(self);
   if (cl.upstream && cl.upstream.address() == addr)
     upstream_lost(self);
 }
@@ -143,12 +232,11 @@ caf::result<cluster::snapshot> follow(channel_actor* self,
   }
   if (!follower)
     return make_error(errc::bad_request, "follow from an anonymous sender");
-  if (cl.followers.emplace(follower.address(), follower).second)
+  auto [it, fresh] = cl.followers.try_emplace(follower.address());
+  if (fresh)
     self->monitor(follower);
-  if (req.replica)
-    cl.replica = follower;
-  else if (cl.replica == follower)
-    cl.replica = nullptr;
+  it->second = follower_link{follower, req.node, req.replica};
+  pick_replica(self);
   return cluster::snapshot{cluster::protocol_version,
                            st.params.name,
                            st.params.decl.kind,
@@ -163,10 +251,10 @@ caf::result<cluster::snapshot> follow(channel_actor* self,
 void unfollow(channel_actor* self) {
   auto& cl = self->state.cluster;
   auto addr = caf::actor_cast<caf::actor_addr>(self->current_sender());
-  if (cl.followers.erase(addr) > 0)
+  if (cl.followers.erase(addr) > 0) {
     self->demonitor(addr);
-  if (cl.replica && cl.replica.address() == addr)
-    cl.replica = nullptr;
+    pick_replica(self);
+  }
 }
 
 // Committed records from the ring or the store, for a follower's gap or a
@@ -200,7 +288,7 @@ forwarded_publish(channel_actor* self, const cluster::publish_request& req) {
   auto rp = self->make_response_promise<cluster::publish_result>();
   self
     ->request(caf::actor_cast<caf::actor>(self), caf::infinite,
-              publish_atom::value, req.data_json)
+              publish_atom::value, req.data_json, req.key)
     .then(
       [rp](const publish_ack& ack) mutable {
         rp.deliver(cluster::publish_result{cluster::protocol_version,

@@ -31,6 +31,7 @@ channel_role role_for(const cluster_view& view, const std::string& channel,
   role.quorum = view.quorum;
   role.owner_name = p.owner;
   role.replica_name = p.replica;
+  role.self_name = view.self;
   auto reach = [&](const std::string& name, caf::actor& node,
                    caf::actor& service) {
     if (name.empty())

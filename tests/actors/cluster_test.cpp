@@ -182,6 +182,20 @@ struct cluster_fixture : actor_fixture {
     return result;
   }
 
+  caf::expected<publish_ack> try_publish_key(const std::string& node_name,
+                                             const std::string& channel,
+                                             const json& data,
+                                             const std::string& key) {
+    auto ch = get(node_name, channel);
+    self->send(ch, publish_atom::value, data.dump(), key);
+    run();
+    caf::expected<publish_ack> result = make_error(errc::internal, "no reply");
+    self->receive([&](publish_ack& ack) { result = ack; },
+                  [&](caf::error& err) { result = err; },
+                  caf::after(std::chrono::seconds(0)) >> [] {});
+    return result;
+  }
+
   publish_ack publish_via(const std::string& node_name,
                           const std::string& channel, const json& data) {
     auto ack = try_publish(node_name, channel, data);
@@ -357,25 +371,37 @@ CAF_TEST(under sync replication nothing is acknowledged or delivered before the 
   auto replica_follower = get("n2", ch);
   anon_send_exit(replica_follower, caf::exit_reason::kill);
   run();
-  self->send(get("n1", ch), publish_atom::value, json{{"i", 2}}.dump());
-  run_bounded(200); // the owner retries its replica on a timer
-  bool acked = false;
-  self->receive([&](publish_ack&) { acked = true; },
-                [&](caf::error&) { acked = true; },
+  auto owner = get("n1", ch);
+  self->send(owner, publish_atom::value, json{{"i", 2}}.dump());
+  // Within the bounded wait for a replica nothing is answered...
+  run_bounded(5); // the first retries, well under the wait
+  bool answered = false;
+  self->receive([&](publish_ack&) { answered = true; },
+                [&](caf::error&) { answered = true; },
                 caf::after(std::chrono::seconds(0)) >> [] {});
-  CAF_CHECK(!acked);
+  CAF_CHECK(!answered);
+  // ...and past it the publish is refused, never acknowledged: the owner
+  // does not wait for a replica without end.
+  run();
+  caf::error refused;
+  self->receive([&](publish_ack&) { CAF_FAIL("acknowledged without replica"); },
+                [&](caf::error& err) { refused = err; },
+                caf::after(std::chrono::seconds(0)) >>
+                  [] { CAF_FAIL("the publish was never answered"); });
+  CAF_CHECK_EQUAL(error_code(refused), "unavailable");
   CAF_CHECK_EQUAL(on1->update_seqs(), iota(1, 1));
+  CAF_CHECK_EQUAL(info("n1", ch).head, 1u);
   // A replica follows again (the directory starts it on demand).
   self->send(nodes.at("n2").directory,
              cluster::ensure_request{cluster::protocol_version, ch});
   run();
-  publish_ack ack;
-  self->receive([&](publish_ack& a) { ack = a; },
-                caf::after(std::chrono::seconds(0)) >>
-                  [] { CAF_FAIL("the publish was never acknowledged"); });
+  auto ack = publish_via("n1", ch, json{{"i", 3}});
   CAF_CHECK_EQUAL(ack.seq, 2u);
   CAF_CHECK_EQUAL(on1->update_seqs(), iota(1, 2));
   CAF_CHECK_EQUAL(stored_meta("n2", ch).head, 2u);
+  auto stored = stored_records("n2", ch);
+  CAF_REQUIRE_EQUAL(stored.size(), 2u);
+  CAF_CHECK_EQUAL(stored[1].data, json({{"i", 3}}).dump());
 }
 
 CAF_TEST(without quorum publishes are refused and subscriptions are still served) {
@@ -469,6 +495,71 @@ CAF_TEST(a stale owner is fenced and a rejoining owner takes the newest history 
   for (auto& i : infos)
     if (i.name == ch)
       CAF_CHECK_EQUAL(i.owner, "n1");
+}
+
+CAF_TEST(the owner waits for the replica its view names and not the last follower that believed it was one) {
+  auto ch = channel_placed("c.", "n1", "n2");
+  get("n1", ch); // the owner starts and makes n2 follow as its replica
+  // For a moment n3 does not see n2: it believes it is the replica and
+  // follows as one, after n2 did.
+  up.erase("n2");
+  send_view("n3");
+  get("n3", ch);
+  // Then n3 sees n2 again and follows as a relay.
+  up.insert("n2");
+  send_view("n3");
+  // The owner still has n2 as its replica: the publish is acknowledged
+  // (before, n3's retraction left the owner without a replica, waiting).
+  auto ack = publish_via("n3", ch, json{{"i", 1}});
+  CAF_CHECK_EQUAL(ack.seq, 1u);
+  CAF_CHECK_EQUAL(stored_meta("n2", ch).head, 1u);
+}
+
+CAF_TEST(a publish forwarded to an owner that moves is answered unavailable at once) {
+  auto ch = channel_placed("c.", "n1", "n2");
+  auto relay = get("n3", ch);
+  publish_via("n3", ch, json{{"i", 1}});
+  // The owner cannot answer soon: its replica is gone, so it waits.
+  anon_send_exit(get("n2", ch), caf::exit_reason::kill);
+  run_bounded(20);
+  self->send(relay, publish_atom::value, json{{"i", 2}}.dump());
+  run_bounded(5); // forwarded; the owner holds it for its replica
+  // n3's membership sees n1 go: the relay's owner changes, and the
+  // forwarded publish is answered now, not after the forward's timeout.
+  up.erase("n1");
+  self->send(nodes.at("n3").directory, view_of("n3", true));
+  run_bounded(3);
+  caf::error err;
+  self->receive([&](publish_ack&) { CAF_FAIL("acknowledged"); },
+                [&](caf::error& e) { err = e; },
+                caf::after(std::chrono::seconds(0)) >>
+                  [] { CAF_FAIL("the forwarded publish was not answered"); });
+  CAF_CHECK_EQUAL(error_code(err), "unavailable");
+  CAF_CHECK(error_message(err).find("while the publish was forwarded")
+            != std::string::npos);
+}
+
+CAF_TEST(a retried publish with its idempotency key gets the first seq from a new owner) {
+  auto ch = channel_placed("c.", "n1", "n2");
+  auto first = try_publish_key("n3", ch, json{{"i", 1}}, "k-1");
+  CAF_REQUIRE(first);
+  CAF_CHECK_EQUAL(first->seq, 1u);
+  // The key went with the forward: a repeat at the owner is the same seq.
+  auto again = try_publish_key("n1", ch, json{{"i", 1}}, "k-1");
+  CAF_REQUIRE(again);
+  CAF_CHECK_EQUAL(again->seq, 1u);
+  // The replica stored the key with the record...
+  auto recs = stored_records("n2", ch);
+  CAF_REQUIRE_EQUAL(recs.size(), 1u);
+  CAF_CHECK_EQUAL(recs[0].key, "k-1");
+  // ...so after a failover the new owner answers the retry with seq 1.
+  kill("n1");
+  auto retried = try_publish_key("n3", ch, json{{"i", 1}}, "k-1");
+  CAF_REQUIRE(retried);
+  CAF_CHECK_EQUAL(retried->seq, 1u);
+  CAF_CHECK_EQUAL(retried->epoch, first->epoch);
+  CAF_CHECK_EQUAL(info("n2", ch).head, 1u);
+  CAF_CHECK_EQUAL(publish_via("n3", ch, json{{"i", 2}}).seq, 2u);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

@@ -129,6 +129,7 @@ test('kill -9 of a busy owner loses nothing acknowledged, before and after it re
   let sent = 0;
   let killedAt = 0;
   let firstAfterKill = 0;
+  let failed = null; // the producer's error, seen by every wait below
   const producer = (async () => {
     while (!stop) {
       const data = { n: sent++ };
@@ -139,9 +140,16 @@ test('kill -9 of a busy owner loses nothing acknowledged, before and after it re
       // Failover time: kill to the first ack of a publish sent after it.
       if (startedAfterKill && !firstAfterKill) firstAfterKill = Date.now();
     }
-  })();
-  const waitAcks = async (n) => {
-    while (acked.size < n) await new Promise((r) => setTimeout(r, 5));
+  })().catch((e) => { failed = e; });
+  // Bounded, and ends as soon as the producer fails (a wait on acks that
+  // never come would otherwise outlive the test).
+  const waitAcks = async (n, timeoutMs = 30000) => {
+    const until = Date.now() + timeoutMs;
+    while (acked.size < n) {
+      if (failed) throw failed;
+      assert.ok(Date.now() < until, `only ${acked.size} of ${n} publishes acknowledged in ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
   };
   await waitAcks(30);
   const beforeKill = Math.max(...acked.keys());
@@ -150,6 +158,7 @@ test('kill -9 of a busy owner loses nothing acknowledged, before and after it re
   await waitAcks(acked.size + 40);
   stop = true;
   await producer;
+  if (failed) throw failed;
   t.diagnostic(`failover: first acknowledged publish ${firstAfterKill - killedAt} ms after kill -9`);
   const seqs = [...acked.keys()].sort((x, y) => x - y);
   assert.ok(seqs.at(-1) > beforeKill);

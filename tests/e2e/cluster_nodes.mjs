@@ -104,6 +104,10 @@ export async function startCluster({ names = ['a', 'b', 'c'], args = [], argsFor
         // A frozen node ignores SIGTERM until it runs again.
         try { n.child.kill('SIGCONT'); } catch { /* gone */ }
       }
+      // Running nodes first: a node killed earlier removes its data
+      // directory on stop(), which a restarted member may still be using.
+      const running = (n) => n.child.exitCode === null && n.child.signalCode === null;
+      await Promise.all(cluster.nodes.filter(running).map((n) => n.stop()));
       await Promise.all(cluster.nodes.map((n) => n.stop()));
       rmSync(dir, { recursive: true, force: true });
     },
