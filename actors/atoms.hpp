@@ -39,8 +39,6 @@ using role_atom = caf::atom_constant<caf::atom("role")>;
 using retry_atom = caf::atom_constant<caf::atom("retry")>;
 using persist_atom = caf::atom_constant<caf::atom("persist")>;
 using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
-// Conflation of a slow subscriber's state-channel patches (actors/session.hpp).
-using conflate_atom = caf::atom_constant<caf::atom("conflate")>;
 
 } // namespace tidewire
 

@@ -25,7 +25,9 @@ caf::behavior store_writer(caf::event_based_actor*, store_ptr store) {
     [store](open_atom, const std::string& name,
             const std::string& kind) -> caf::result<channel_meta> {
       channel_meta meta;
-      auto st = store->open_channel(name, kind, &meta);
+      auto st = store->load_meta(name, &meta);
+      if (st.IsNotFound())
+        st = store->create_channel(name, kind, &meta);
       if (!st.ok())
         return store_error(st);
       return meta;
