@@ -13,14 +13,13 @@ session_registry::session_registry(asio::io_context& ioc)
 }
 
 void session_registry::add(uint64_t id,
-                           std::weak_ptr<websocket_session> session) {
+                           std::shared_ptr<websocket_session> session) {
+  // Holds the session until admitted: nothing else does meanwhile.
   asio::post(strand_, [this, id, session = std::move(session)] {
-    if (closing_) {
-      if (auto s = session.lock())
-        s->close(close_code_, close_reason_);
-      return;
-    }
+    if (closing_)
+      return session->close(close_code_, close_reason_);
     sessions_.emplace(id, session);
+    session->admitted();
   });
 }
 

@@ -19,7 +19,11 @@ class session_registry {
 public:
   explicit session_registry(boost::asio::io_context& ioc);
 
-  void add(uint64_t id, std::weak_ptr<websocket_session> session);
+  // Admits `session` (which then spawns its actor, see
+  // websocket_session::admitted), or closes it when the registry is closing.
+  // Admission and the sweeps run on one strand, so every session that has
+  // an actor is in the map when close_all or abandon_all runs.
+  void add(uint64_t id, std::shared_ptr<websocket_session> session);
   void remove(uint64_t id);
 
   // Closes every registered session with `code`/`reason`, and every session

@@ -111,15 +111,32 @@ void websocket_session::on_accept(boost::system::error_code ec) {
   accepted_ = true;
   state_->stats.ws_connections_open.fetch_add(1, std::memory_order_relaxed);
   bump(state_->stats.ws_connections_total);
-  actor_ = spawn_session(state_->sys, state_->cfg.session,
-                         session_identity{state_->cfg.node_name,
-                                          state_->session_id(id_),
-                                          claims_ ? *claims_ : auth::nobody()},
-                         shared_from_this(), state_->directory);
-  arm_auth_timer();
-  // After the actor exists: a drain that already started closes us at once.
-  state_->registry.add(id_, weak_from_this());
-  do_read();
+  // The actor is spawned only once the registry has admitted us (start()):
+  // a session actor that exists is always one the shutdown sweep reaches
+  // (close_all, or abandon_all once the io threads stopped). Spawned before
+  // admission, an actor whose admission was still queued when the io
+  // context stopped was reached by neither, never quit, and the node hung
+  // in shutdown.
+  state_->registry.add(id_, shared_from_this());
+}
+
+void websocket_session::admitted() {
+  asio::post(ws_.get_executor(), [self = shared_from_this()] { self->start(); });
+}
+
+void websocket_session::start() {
+  if (closed_)
+    return;
+  if (!closing_) { // a drain that started meanwhile closed us already
+    actor_ = spawn_session(state_->sys, state_->cfg.session,
+                           session_identity{state_->cfg.node_name,
+                                            state_->session_id(id_),
+                                            claims_ ? *claims_
+                                                    : auth::nobody()},
+                           shared_from_this(), state_->directory);
+    arm_auth_timer();
+  }
+  do_read(); // also while closing: the read ends the close handshake
 }
 
 void websocket_session::on_peer_close() {

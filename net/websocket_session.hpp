@@ -76,8 +76,13 @@ public:
   // Tells the actor the connection is gone. Only when no io thread runs.
   void abandon();
 
+  // The registry took us in (not closing): spawns the session actor and
+  // starts reading, on the strand. Any thread.
+  void admitted();
+
 private:
   void on_accept(boost::system::error_code ec);
+  void start();
   void do_read();
   void on_read(boost::system::error_code ec, std::size_t bytes);
   void handle_message(std::string_view bytes, bool text);
