@@ -39,6 +39,7 @@ using role_atom = caf::atom_constant<caf::atom("role")>;
 using retry_atom = caf::atom_constant<caf::atom("retry")>;
 using persist_atom = caf::atom_constant<caf::atom("persist")>;
 using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
+using resume_atom = caf::atom_constant<caf::atom("resume")>;
 
 } // namespace tidewire
 

@@ -223,9 +223,12 @@ void flush(channel_actor* self) {
         cluster_detail::replicate(self, records, finish);
       },
       [self, batch](caf::error& err) {
-        // Nothing of the batch is stored, so its seqs were never used.
+        // Nothing of the batch is stored, so its seqs were never used. A
+        // full disk keeps its own code (the client may retry later).
         self->state.busy = false;
-        auto failed = make_error(errc::internal, error_message(err));
+        auto failed = error_code(err) == "storage_full"
+                        ? err
+                        : make_error(errc::internal, error_message(err));
         for (auto& p : *batch) {
           p.rp.deliver(failed);
           answer_repeats(self->state, p.key, failed);

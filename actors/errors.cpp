@@ -29,6 +29,7 @@ const char* to_string(errc code) {
     case errc::rate_limited: return "rate_limited";
     case errc::unavailable: return "unavailable";
     case errc::internal: return "internal";
+    case errc::storage_full: return "storage_full";
   }
   return "internal";
 }

@@ -23,6 +23,7 @@ enum class errc : uint8_t {
   rate_limited,
   unavailable,
   internal,
+  storage_full, // the store refuses writes for lack of disk space
 };
 
 caf::error make_error(errc code, std::string message = {});

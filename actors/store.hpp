@@ -34,7 +34,11 @@ struct store_actors {
 //    uint64_t max_bytes) -> std::vector<storage::record>
 //        at most `limit` records, and none past the one that would take
 //        their data over max_bytes (the first always comes)
-// Every failure is errc::internal with the store's message.
+// Every failure is errc::internal with the store's message, except a full
+// disk: errc::storage_full. After a write failed for lack of space (or an
+// I/O error) the store refuses every write at once; the writer then asks it
+// to resume every 500 ms (replay_store::resume) until it accepts again, and
+// logs both moments on stderr.
 store_actors spawn_store_actors(caf::actor_system& sys,
                                 std::shared_ptr<storage::replay_store> store,
                                 bool detached = true);

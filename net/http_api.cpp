@@ -223,6 +223,8 @@ unsigned http_status(std::string_view code) {
     return 429;
   if (code == "unavailable")
     return 503;
+  if (code == "storage_full")
+    return 507;
   return 500;
 }
 

@@ -15,6 +15,7 @@
 #include "storage/codec.hpp"
 #include "storage/data_dir.hpp"
 #include "storage/db_options.hpp"
+#include "storage/info_log.hpp"
 #include "storage/keys.hpp"
 #include "storage/random_hex.hpp"
 #include "storage/replay_store_impl.hpp"
@@ -190,6 +191,7 @@ rocksdb::Status open_writer(store_state& d) {
   if (!s.ok())
     return s;
   auto dbo = db_options::db(false);
+  dbo.listeners.push_back(make_error_listener(d.health));
   std::vector<std::string> names;
   switch (kind) {
     case data_dir::kind::foreign:
@@ -206,6 +208,8 @@ rocksdb::Status open_writer(store_state& d) {
         return s;
       break;
   }
+  // Only now: a directory refused above gets no LOG file of ours.
+  dbo.info_log = make_info_log(path);
   rocksdb::DB* raw = nullptr;
   s = rocksdb::DB::Open(dbo, path, db_options::descriptors(names, d.cache),
                         &d.handles, &raw);

@@ -56,21 +56,6 @@ bool replay_store::epochs_renewed() const {
   return impl_->epochs_renewed;
 }
 
-rocksdb::Status write_batch(store_state& d, const rocksdb::WriteOptions& wo,
-                            rocksdb::WriteBatch& batch) {
-  if (d.write_failed.load()) {
-    auto r = d.db->Resume();
-    if (!r.ok())
-      return rocksdb::Status::IOError("store still refuses writes",
-                                      r.ToString());
-    d.write_failed = false;
-  }
-  auto s = d.db->Write(wo, &batch);
-  if (!s.ok())
-    d.write_failed = true;
-  return s;
-}
-
 rocksdb::Status renew_all_epochs(store_state& d) {
   const std::string prefix{keys::channel_prefix};
   rocksdb::WriteBatch batch;
@@ -137,7 +122,7 @@ rocksdb::Status replay_store::create_channel(const std::string& name,
     s = batch.Put(d.meta, std::string{keys::next_id},
                   codec::encode_uint(uint64_t{meta.id} + 1));
   if (s.ok())
-    s = write_batch(d, d.write_opts, batch);
+    s = write_batch(d, batch, true);
   if (!s.ok())
     return s;
   d.next_id = meta.id + 1;
@@ -187,7 +172,7 @@ rocksdb::Status replay_store::append(const channel_meta& meta,
   s = batch.Put(d.meta, keys::channel_key(meta.name), codec::encode(meta));
   if (!s.ok())
     return s;
-  return write_batch(d, d.write_opts, batch);
+  return write_batch(d, batch, true);
 }
 
 rocksdb::Status replay_store::read(uint32_t id, uint64_t from, uint64_t to,
@@ -299,7 +284,7 @@ rocksdb::Status replay_store::trim(channel_meta* meta, uint64_t max_count,
     s = batch.Put(d.meta, keys::channel_key(meta->name),
                   codec::encode(updated));
   if (s.ok())
-    s = write_batch(d, d.write_opts, batch);
+    s = write_batch(d, batch, false); // a trim frees room: never refused for it
   if (!s.ok())
     return s;
   meta->first = new_first;
@@ -318,7 +303,7 @@ rocksdb::Status replay_store::reset_channel(const channel_meta& meta) {
   if (s.ok())
     s = batch.Put(d.meta, keys::channel_key(meta.name), codec::encode(meta));
   if (s.ok())
-    s = d.db->Write(d.write_opts, &batch);
+    s = write_batch(d, batch, false);
   return s;
 }
 

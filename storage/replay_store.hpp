@@ -35,6 +35,10 @@ struct open_options {
   // own (the node takes it from TIDEWIRE_BOOT_ID_FILE). Empty: the
   // kernel's, /proc/sys/kernel/random/boot_id.
   std::string boot_id_path;
+  // Appends and new channels are refused (Status::NoSpace) while the data
+  // directory's filesystem has less than this free, so RocksDB keeps room
+  // for its flushes and compactions; 0 turns the check off.
+  uint64_t min_free_bytes = 0;
 };
 
 // The on-disk format version this build writes. A store with a newer version
@@ -79,9 +83,6 @@ public:
   [[nodiscard]] rocksdb::Status
   list_channels(std::vector<channel_meta>* out) const;
 
-  // After a failed write (e.g. a full disk) every later write first asks
-  // RocksDB to resume, so writes succeed again once the cause is gone.
-  //
   // Appends `records` (consecutive seqs following the stored head) and
   // replaces the metadata with `meta` in one WriteBatch, written per the
   // store's durability mode (sync: fsync'ed before returning).
@@ -117,6 +118,20 @@ public:
   // uses it when its copy is not a prefix of the owner's history (another
   // epoch, or a tail the owner never had).
   [[nodiscard]] rocksdb::Status reset_channel(const channel_meta& meta);
+
+  // True after a write failed for lack of space or an I/O error: RocksDB
+  // then refuses every write (reads go on), and so does the store, at once,
+  // until resume() succeeds. Every write answers Status::NoSpace (the disk
+  // was full) or an IOError meanwhile; nothing is written.
+  bool writes_stopped() const;
+
+  // When writes are stopped and the data directory has at least
+  // open_options::min_free_bytes (and at least one byte) free, asks RocksDB
+  // to resume: it flushes its memtables to new files and starts a new WAL.
+  // OK when writes are accepted again (or were never stopped); otherwise
+  // the reason, and writes stay stopped. Call it from the writer (it waits
+  // for the flush); tidewire's store writer actor calls it on a timer.
+  [[nodiscard]] rocksdb::Status resume();
 
   // For a secondary (read-only) instance: catches up with the writer's
   // latest changes. A no-op Status::OK for a primary.

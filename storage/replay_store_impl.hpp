@@ -15,6 +15,7 @@
 #include <rocksdb/write_batch.h>
 
 #include "storage/replay_store.hpp"
+#include "storage/write_health.hpp"
 
 namespace tidewire::storage {
 
@@ -42,10 +43,9 @@ struct store_state {
   bool marks_runs = false;
   bool epochs_renewed = false;
 
-  // Set when a write failed: RocksDB then refuses every write (a background
-  // error, e.g. the disk was full) until Resume() succeeds, which the next
-  // write tries first. Only the writer actor writes.
-  std::atomic<bool> write_failed{false};
+  // Whether writes are accepted (write_health.hpp); shared with the
+  // RocksDB listener installed at open.
+  std::shared_ptr<write_health> health = std::make_shared<write_health>();
 
   store_state() = default;
   store_state(const store_state&) = delete;
@@ -56,10 +56,13 @@ struct store_state {
 
 struct replay_store::impl : store_state {};
 
-// Writes `batch`, first resuming the database when an earlier write failed,
-// so a node whose disk filled up accepts writes again once there is space.
-rocksdb::Status write_batch(store_state& d, const rocksdb::WriteOptions& wo,
-                            rocksdb::WriteBatch& batch);
+// Writes `batch` with the store's write options, unless writes are stopped
+// (a failed write, see write_health.hpp) or, for a batch that `grows` the
+// store (appends, new channels; not trims), the data directory has less than
+// open_options::min_free_bytes free: then Status::NoSpace (or the IOError
+// that stopped writes) and nothing is written.
+rocksdb::Status write_batch(store_state& d, rocksdb::WriteBatch& batch,
+                            bool grows);
 
 // Gives every stored channel a new epoch (one synced WriteBatch).
 rocksdb::Status renew_all_epochs(store_state& d);

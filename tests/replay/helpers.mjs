@@ -58,9 +58,11 @@ export async function startNode(t, dataDir, { config } = {}) {
   return node;
 }
 
-export async function publish(url, channel, data) {
+export async function publish(url, channel, data, key) {
+  const headers = { 'content-type': 'application/json' };
+  if (key !== undefined) headers['idempotency-key'] = key;
   const res = await fetch(`${url}/api/v1/channels/${channel}/messages`, {
-    method: 'POST', headers: { 'content-type': 'application/json' },
+    method: 'POST', headers,
     body: JSON.stringify(data), signal: AbortSignal.timeout(10000),
   });
   const body = await res.json();

@@ -90,3 +90,55 @@ test('import refuses a damaged or non-contiguous export', async (t) => {
   assert.equal(b.code, 1);
   assert.match(b.stderr, /not a tidewire export header/);
 });
+
+test('export and import carry idempotency keys: the imported store still answers a repeat with the first seq', async (t) => {
+  const dir = tempDir(t);
+  const data = `${dir}/data`;
+  const node = await startNode(t, data);
+  const acks = [];
+  for (let i = 1; i <= 6; i++) {
+    // Every other publish has a key; one key has a quote and a backslash.
+    const key = i % 2 ? (i === 5 ? 'order "5" \\ x' : `order-${i}`) : undefined;
+    acks.push({ key, ack: await publish(node.url, 'alerts', { n: i }, key) });
+  }
+  const exp = await runReplay(['export', 'alerts', `--data-dir=${data}`]);
+  assert.equal(exp.code, 0, exp.stderr);
+  const lines = jsonl(exp.stdout);
+  for (const { key, ack } of acks) {
+    const line = lines.find((l) => l.seq === ack.seq);
+    if (key === undefined) assert.ok(!('key' in line), JSON.stringify(line));
+    else assert.equal(line.key, key);
+  }
+  await node.stop();
+
+  const file = `${dir}/alerts.jsonl`;
+  const { writeFileSync } = await import('node:fs');
+  writeFileSync(file, exp.stdout);
+  const copy = `${dir}/copy`;
+  const imp = await runReplay(['import', file, `--data-dir=${copy}`]);
+  assert.equal(imp.code, 0, imp.stderr);
+  const again = await runReplay(['export', 'alerts', `--data-dir=${copy}`]);
+  assert.equal(again.stdout, exp.stdout, 'the keys survive the round trip byte for byte');
+
+  // A node on the imported store: a repeat of an exported key gets the
+  // first publish's seq and stores nothing; a new key is a new record.
+  const node2 = await startNode(t, copy);
+  const first = acks[4];
+  const repeat = await publish(node2.url, 'alerts', { n: 'again' }, first.key);
+  assert.equal(repeat.seq, first.ack.seq);
+  assert.equal(repeat.epoch, first.ack.epoch);
+  const fresh = await publish(node2.url, 'alerts', { n: 7 }, 'order-7');
+  assert.equal(fresh.seq, 7);
+  await node2.stop();
+  const after = jsonl((await runReplay(['export', 'alerts', `--data-dir=${copy}`])).stdout);
+  assert.equal(after.length, 1 + 7);
+  assert.deepEqual(after.at(-1).data, { n: 7 });
+
+  // A bad key in an export is refused before anything is written.
+  const badKey = `${dir}/badkey.jsonl`;
+  const ls = exp.stdout.split('\n');
+  writeFileSync(badKey, [ls[0], ls[1].replace('{"seq":1,"ts":', `{"seq":1,"key":"${'k'.repeat(129)}","ts":`), ...ls.slice(2)].join('\n'));
+  const refused = await runReplay(['import', badKey, `--data-dir=${dir}/fresh2`]);
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /line 2: "key" must be 1 to 128 characters/);
+});

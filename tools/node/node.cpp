@@ -91,6 +91,7 @@ int run(const node_options& given) {
   if (opts.durability != storage::durability::none) {
     std::unique_ptr<storage::replay_store> opened;
     storage::open_options open_opts{opts.data_dir, opts.durability, false, {}};
+    open_opts.min_free_bytes = opts.min_free_mb << 20;
     // Tests simulate a reboot with a boot id of their own.
     if (const char* boot_file = std::getenv("TIDEWIRE_BOOT_ID_FILE"))
       open_opts.boot_id_path = boot_file;

@@ -83,6 +83,8 @@ void add_node_flags(flag_table& flags, node_options& opts,
       return bad("--durability expects none, wal or sync, got '" + v + "'");
     return {};
   };
+  flags["min-free-mb"] = number_flag<uint64_t>(opts.min_free_mb, 0,
+                                               uint64_t{1} << 30);
   flags["simulate"] = [&opts](auto& f, auto& v) {
     return parse_bool(f, v, opts.sources.enabled);
   };

@@ -41,6 +41,9 @@ struct node_options {
   net::server_config server;
   std::string data_dir = "./var/data";
   storage::durability durability = storage::durability::wal;
+  // Publishes are refused (storage_full) while the data directory has less
+  // free space than this: RocksDB keeps room to flush a full memtable.
+  uint64_t min_free_mb = 64;
   std::vector<channel_decl> decls;
   channel_limits channel;
   size_t max_channels = directory_config{}.max_channels;

@@ -10,6 +10,9 @@ const char* usage() {
   --port=N               HTTP and WebSocket port, 0 for any free one (8080)
   --data-dir=DIR         replay store directory (./var/data)
   --durability=MODE      none | wal | sync (wal)
+  --min-free-mb=N        refuse publishes (storage_full / 507) while the data
+                         directory's disk has less free than this; 0: only
+                         when a write fails (64)
   --simulate=BOOL        run the demo market data sources (true)
   --web-root=DIR         static files served at / (web)
   --config=FILE          JSON file: channel patterns, source intervals

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 namespace tidewire::replay {
 
 namespace {
@@ -68,7 +70,13 @@ void for_each_record(const storage::replay_store& store, uint32_t id,
 
 std::string record_json(const storage::record& rec) {
   std::string line = "{\"seq\":" + std::to_string(rec.seq)
-                     + ",\"ts\":" + std::to_string(rec.ts) + ",\"data\":";
+                     + ",\"ts\":" + std::to_string(rec.ts);
+  // The idempotency key the update was published with, so an import keeps
+  // answering repeats of it with the first seq. Before "data", which stays
+  // last (parse_record_line takes its text verbatim from there).
+  if (!rec.key.empty())
+    line += ",\"key\":" + nlohmann::json(rec.key).dump();
+  line += ",\"data\":";
   line += rec.data.empty() ? "null" : rec.data;
   line += '}';
   return line;

@@ -56,7 +56,8 @@ void for_each_record(const storage::replay_store& store, uint32_t id,
                      uint64_t from, uint64_t to,
                      const std::function<bool(const storage::record&)>& fn);
 
-// One jsonl line {"seq":..,"ts":..,"data":<json>} without the newline;
+// One jsonl line {"seq":..,"ts":..,"key":"..","data":<json>} without the
+// newline ("key" only for a record published with an idempotency key);
 // `data` is embedded verbatim (it is the JSON text the node stored).
 std::string record_json(const storage::record& rec);
 

@@ -58,6 +58,12 @@ storage::record parse_record_line(const std::string& line, uint64_t line_no) {
   try {
     rec.seq = j.at("seq").get<uint64_t>();
     rec.ts = j.at("ts").get<int64_t>();
+    if (j.contains("key")) {
+      rec.key = j.at("key").get<std::string>();
+      if (rec.key.empty() || rec.key.size() > max_key_bytes)
+        throw runtime_error(where + ": \"key\" must be 1 to "
+                            + std::to_string(max_key_bytes) + " characters");
+    }
     const auto& data = j.at("data");
     constexpr std::string_view marker = ",\"data\":";
     auto pos = line.find(marker);

@@ -5,6 +5,7 @@
 //   {"tidewire_export":1,"channel":"trades","kind":"stream","epoch":"...",
 //    "first":1,"head":20,"last_ts":1795...,"state":"<json text>"}
 //   {"seq":1,"ts":1795...,"data":{...}}
+//   {"seq":2,"ts":1795...,"key":"order-17","data":{...}}   (idempotency key)
 //   ...
 //
 // "state" (state channels only) is the document at head as JSON text, so an
@@ -31,7 +32,11 @@ std::string header_line(const export_header& h);
 // Runtime error naming `line_no` when the line is not a version-1 header.
 export_header parse_header_line(const std::string& line);
 
-// Parses a record line. `data` keeps the exact JSON text of the line's
+// The longest idempotency key a node accepts (the protocol's limit).
+inline constexpr size_t max_key_bytes = 128;
+
+// Parses a record line (seq, ts, data, and "key" when the update was
+// published with an idempotency key). `data` keeps the exact JSON text of the line's
 // "data" member when the line has the layout record_json() writes (so an
 // export -> import -> export round trip is byte-identical); a reformatted
 // line falls back to the re-serialised value.
