@@ -132,6 +132,28 @@ CAF_TEST(append and read ranges) {
   CAF_CHECK_EQUAL(all, read_seqs(a.id, 1, 10));
 }
 
+CAF_TEST(below min_free_bytes appends and new channels are refused while trims and reads go on) {
+  auto a = channel("a");
+  REQUIRE_OK(append_records(*store, a, make_records(1, 10)));
+  store.reset();
+  auto opts = writer(dir.sub("data"));
+  opts.min_free_bytes = UINT64_MAX / 2; // more than any disk has
+  store = open_or_fail(opts);
+  auto meta = stored("a");
+  auto s = append_records(*store, meta, make_records(11, 11));
+  CAF_CHECK(s.IsNoSpace());
+  channel_meta b;
+  CAF_CHECK(store->create_channel("b", "stream", &b).IsNoSpace());
+  // A refusal by headroom writes nothing and does not stop the store:
+  // nothing for resume() to do, and a trim (which frees room) still runs.
+  CAF_CHECK(!store->writes_stopped());
+  REQUIRE_OK(store->resume());
+  REQUIRE_OK(store->trim(&meta, 4, milliseconds{0}, 0));
+  CAF_CHECK_EQUAL(stored("a").first, 7u);
+  CAF_CHECK_EQUAL(stored("a").head, 10u);
+  CAF_CHECK_EQUAL(read_seqs(a.id, 1, 20), seq_list({7, 8, 9, 10}));
+}
+
 CAF_TEST(reads stop before the record that passes max_bytes) {
   auto a = channel("a");
   REQUIRE_OK(append_records(*store, a, make_records(1, 10))); // 7 B each to 9
