@@ -137,8 +137,9 @@ test('export and import carry idempotency keys: the imported store still answers
   // A bad key in an export is refused before anything is written.
   const badKey = `${dir}/badkey.jsonl`;
   const ls = exp.stdout.split('\n');
-  writeFileSync(badKey, [ls[0], ls[1].replace('{"seq":1,"ts":', `{"seq":1,"key":"${'k'.repeat(129)}","ts":`), ...ls.slice(2)].join('\n'));
+  // Seq 2 was published without a key: give it one that is too long.
+  writeFileSync(badKey, [ls[0], ls[1], ls[2].replace('{"seq":2,"ts":', `{"seq":2,"key":"${'k'.repeat(129)}","ts":`), ...ls.slice(3)].join('\n'));
   const refused = await runReplay(['import', badKey, `--data-dir=${dir}/fresh2`]);
   assert.equal(refused.code, 1);
-  assert.match(refused.stderr, /line 2: "key" must be 1 to 128 characters/);
+  assert.match(refused.stderr, /line 3: "key" must be 1 to 128 characters/);
 });
