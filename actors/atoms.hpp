@@ -40,6 +40,8 @@ using retry_atom = caf::atom_constant<caf::atom("retry")>;
 using persist_atom = caf::atom_constant<caf::atom("persist")>;
 using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
 using resume_atom = caf::atom_constant<caf::atom("resume")>;
+// Conflation of a slow subscriber's state-channel patches (actors/session.hpp).
+using conflate_atom = caf::atom_constant<caf::atom("conflate")>;
 
 } // namespace tidewire
 

@@ -64,6 +64,12 @@ void deliver(channel_actor* self, const subscriber& sub,
   deliver(self, sub, make_batch(std::move(frames)), last_seq);
 }
 
+void deliver_document(channel_actor* self, const subscriber& sub,
+                      std::vector<frame> frames, uint64_t last_seq) {
+  self->send(sub.session, deliver_atom::value, sub.sub_id,
+             make_batch(std::move(frames)), last_seq, true);
+}
+
 } // namespace channel_detail
 
 namespace {
@@ -97,8 +103,44 @@ caf::result<history_page> history(channel_actor* self, uint64_t since,
   return rp;
 }
 
-// Restores head, epoch, state and the ring from the store before serving
-// anything: `await` holds back every other message until it is done.
+// The ring and the idempotency keys still in their window, from the store.
+void restore_ring(channel_actor* self) {
+  auto& st = self->state;
+  if (st.meta.head < st.meta.first)
+    return;
+  // One read serves the ring and the idempotency keys still in their
+  // window (the keys travel with the records).
+  auto ring_size = static_cast<uint64_t>(st.params.limits.ring_size);
+  auto want = ring_size;
+  auto now = wall_clock_ms();
+  auto window = st.params.limits.idempotency_window.count();
+  if (st.meta.last_ts >= now - window)
+    want = std::max<uint64_t>(want, st.params.limits.max_keys);
+  auto from = st.meta.head >= want ? st.meta.head - want + 1 : 1;
+  from = std::max(from, st.meta.first);
+  self
+    ->request(st.params.store_reader, caf::infinite, read_atom::value,
+              st.meta.id, from, st.meta.head, want, no_byte_limit)
+    .await(
+      [self, ring_size, now](const std::vector<record>& records) {
+        auto& st = self->state;
+        auto ring_from = records.size() > ring_size
+                           ? records.size() - ring_size
+                           : 0;
+        for (size_t i = 0; i < records.size(); ++i) {
+          auto& rec = records[i];
+          if (!rec.key.empty())
+            remember_key(st, rec);
+          if (i >= ring_from)
+            st.ring->push(rec, frames::update(st.params.name, rec));
+        }
+        expire_keys(st, now);
+      },
+      [self](caf::error& err) { self->quit(err); });
+}
+
+// Restores head, epoch, the document and the ring from the store before
+// serving anything: `await` holds back every other message until it is done.
 void restore(channel_actor* self) {
   auto& st = self->state;
   if (!st.persistent() || (st.follower() && !st.cluster.role.replica)) {
@@ -113,47 +155,11 @@ void restore(channel_actor* self) {
               st.params.name, st.params.decl.kind)
     .await(
       [self](channel_meta& meta) {
-        auto& st = self->state;
-        st.meta = std::move(meta);
-        auto doc = json_text::parse(st.meta.state.empty() ? "{}"
-                                                          : st.meta.state);
-        st.doc = doc && doc->is_object() ? std::move(*doc)
-                                         : *json_text::parse("{}");
-        if (st.meta.head < st.meta.first)
-          return;
-        // One read serves the ring and the idempotency keys still in their
-        // window (the keys travel with the records).
-        auto ring_size = static_cast<uint64_t>(st.params.limits.ring_size);
-        auto want = ring_size;
-        auto now = wall_clock_ms();
-        auto window = st.params.limits.idempotency_window.count();
-        if (st.meta.last_ts >= now - window)
-          want = std::max<uint64_t>(want, st.params.limits.max_keys);
-        auto from = st.meta.head >= want ? st.meta.head - want + 1 : 1;
-        from = std::max(from, st.meta.first);
-        self
-          ->request(st.params.store_reader, caf::infinite, read_atom::value,
-                    st.meta.id, from, st.meta.head, want, no_byte_limit)
-          .await(
-            [self, ring_size, now](const std::vector<record>& records) {
-              auto& st = self->state;
-              auto ring_from = records.size() > ring_size
-                                 ? records.size() - ring_size
-                                 : 0;
-              for (size_t i = 0; i < records.size(); ++i) {
-                auto& rec = records[i];
-                if (!rec.key.empty())
-                  remember_key(st, rec);
-                if (i >= ring_from)
-                  st.ring->push(rec, frames::update(st.params.name, rec));
-              }
-              expire_keys(st, now);
-            },
-            [self](caf::error& err) { self->quit(err); });
+        self->state.meta = std::move(meta);
+        restore_document(self, [self] { restore_ring(self); });
       },
       [self](caf::error& err) { self->quit(err); });
 }
-
 
 caf::behavior channel_behavior(channel_actor* self, channel_params params) {
   auto& st = self->state;
@@ -171,6 +177,13 @@ caf::behavior channel_behavior(channel_actor* self, channel_params params) {
   self->set_down_handler([self](const caf::down_msg& dm) {
     if (self->state.subs.erase(dm.source) == 0 && self->state.cluster.enabled)
       cluster_detail::peer_down(self, dm.source);
+  });
+  // A clean stop stores the document, so the next start has nothing to
+  // re-apply. The write is sent before the actor quits; the directory waits
+  // for its channels, and the node stops the store writer after it.
+  self->set_exit_handler([self](caf::exit_msg& msg) {
+    store_snapshot(self, false);
+    self->quit(msg.reason);
   });
   if (st.persistent() && st.params.limits.trim_interval.count() > 0)
     self->delayed_send(self, st.params.limits.trim_interval, tick_atom::value);
@@ -201,6 +214,11 @@ caf::behavior channel_behavior(channel_actor* self, channel_params params) {
       it->second.budget = budget;
       continue_catchup(self, addr, sub_id);
     },
+    [self](conflate_atom, uint64_t old_sub_id, uint64_t new_sub_id,
+           uint64_t since) {
+      auto addr = caf::actor_cast<caf::actor_addr>(self->current_sender());
+      start_conflation(self, addr, old_sub_id, new_sub_id, since);
+    },
     [self](unsubscribe_atom, const caf::actor& session) {
       auto& subs = self->state.subs;
       if (subs.erase(session.address()) > 0)
@@ -225,6 +243,10 @@ caf::behavior channel_behavior(channel_actor* self, channel_params params) {
                        json_text::dump(st.doc)};
     },
     [self](tick_atom) {
+      auto& st = self->state;
+      if (wall_clock_ms() - st.snapshot_ms
+          >= st.params.limits.state_snapshot_interval.count())
+        store_snapshot(self, true);
       trim(self);
       self->delayed_send(self, self->state.params.limits.trim_interval,
                          tick_atom::value);

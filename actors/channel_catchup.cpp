@@ -42,7 +42,7 @@ void restart_after_trim(channel_actor* self, caf::actor_addr addr,
                              head, sub.next, head, sub.id_json),
       st.snapshot()};
     sub.live = true;
-    deliver(self, sub, std::move(out), head);
+    deliver_document(self, sub, std::move(out), head);
     return;
   }
   deliver(self, sub,
@@ -67,14 +67,21 @@ void subscribe(channel_actor* self, const caf::actor& session, uint64_t sub_id,
     recovered = same_epoch && *req.since <= head
                 && *req.since + 1 >= st.first_available();
   }
-  subscriber sub{session, sub_id, true, 0, initial_catchup_budget, req.id_json};
+  subscriber sub{session, sub_id, true, 0, initial_catchup_budget, req.id_json,
+                 false};
+  // The session may conflate a state channel's patches for a slow client
+  // instead of closing it; it learns that here, before the first delivery.
+  if (st.is_state())
+    self->send(session, conflate_atom::value, sub_id);
   std::vector<frame> out{frames::subscribed(st.params.name,
                                             st.params.decl.kind, st.meta.epoch,
                                             head, recovered, req.id_json)};
+  bool document = false;
   if (recovered) {
     sub.next = *req.since + 1;
   } else if (st.is_state()) {
     out.push_back(st.snapshot());
+    document = true;
   } else if (req.since) {
     // Not recoverable: the latest retained updates give a stream some context.
     auto limit = st.params.limits.catchup_limit;
@@ -84,7 +91,10 @@ void subscribe(channel_actor* self, const caf::actor& session, uint64_t sub_id,
   if (sub.next != 0 && sub.next <= head)
     sub.live = false;
   st.subs[addr] = sub;
-  deliver(self, sub, std::move(out), sub.live ? head : 0);
+  if (document)
+    deliver_document(self, sub, std::move(out), head);
+  else
+    deliver(self, sub, std::move(out), sub.live ? head : 0);
   if (!sub.live)
     continue_catchup(self, addr, sub_id);
 }
@@ -101,6 +111,10 @@ void continue_catchup(channel_actor* self, caf::actor_addr addr,
   if (it == st.subs.end() || it->second.sub_id != sub_id || it->second.live)
     return;
   auto& sub = it->second;
+  if (sub.conflating) {
+    send_conflated(self, sub);
+    return;
+  }
   auto chunk = st.params.limits.read_chunk;
   if (sub.next > st.meta.head) {
     sub.live = true;

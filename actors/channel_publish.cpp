@@ -60,13 +60,17 @@ void answer_repeats(channel_state& st, const std::string& key,
 }
 
 // Makes a durable batch visible: ring, fan-out, then the publishers' acks.
-void commit(channel_actor* self, channel_meta next, json_text::value next_doc,
+void commit(channel_actor* self, channel_meta next,
+            const std::vector<json_text::value>& patches,
             const std::vector<record>& records,
             std::vector<pending_publish>& batch) {
   auto& st = self->state;
+  if (!next.state.empty())
+    st.snapshot_ms = records.back().ts;
+  next.state.clear(); // stored; in memory the document is `doc`
   st.meta = std::move(next);
   if (st.is_state())
-    st.doc = std::move(next_doc);
+    commit_document(st, patches);
   for (auto& rec : records)
     if (!rec.key.empty())
       remember_key(st, rec);
@@ -138,73 +142,42 @@ void flush(channel_actor* self) {
     batch->push_back(std::move(st.pending.front()));
     st.pending.pop_front();
   }
-  auto next = std::make_shared<channel_meta>(st.meta);
-  auto next_doc = std::make_shared<json_text::value>();
-  if (st.is_state())
-    *next_doc = st.doc;
-  auto records = std::make_shared<std::vector<record>>();
-  auto ts = std::max(wall_clock_ms(), st.meta.last_ts);
-  for (auto& p : *batch) {
-    ++next->head;
-    records->push_back(record{next->head, ts, p.data_json, p.key});
-    if (st.is_state())
-      if (auto patch = json_text::parse(p.data_json))
-        json_text::merge_patch(*next_doc, *patch);
-  }
-  next->last_ts = ts;
-  if (st.is_state())
-    next->state = json_text::dump(*next_doc);
-  if (st.is_state() && next->state.size() > st.params.limits.max_state_bytes
-      && next->state.size() > st.meta.state.size()) {
-    // Rare: a publish of the batch takes the document past its limit. Find
-    // it publish by publish and refuse it (too_large); the rest go on.
-    // A patch that does not grow an oversized document (a lowered limit) is
-    // still accepted, so such a document can be shrunk.
-    auto limit = st.params.limits.max_state_bytes;
-    std::vector<pending_publish> kept;
-    auto doc = st.doc;
-    auto size = st.meta.state.size();
-    for (auto& p : *batch) {
-      auto candidate = doc;
-      if (auto patch = json_text::parse(p.data_json))
-        json_text::merge_patch(candidate, *patch);
-      auto grown = json_text::dump(candidate).size();
-      if (grown > limit && grown > size) {
-        auto err = make_error(errc::too_large,
-                              "the document of " + st.params.name
-                                + " would be " + std::to_string(grown)
-                                + " bytes, the limit is "
-                                + std::to_string(limit));
-        p.rp.deliver(err);
-        answer_repeats(st, p.key, err);
-        continue;
-      }
-      doc = std::move(candidate);
-      size = grown;
-      kept.push_back(std::move(p));
-    }
-    *batch = std::move(kept);
-    *next = st.meta;
-    records->clear();
-    for (auto& p : *batch) {
-      ++next->head;
-      records->push_back(record{next->head, ts, p.data_json, p.key});
-    }
-    next->last_ts = ts;
-    *next_doc = std::move(doc);
-    next->state = json_text::dump(*next_doc);
+  auto patches = std::make_shared<std::vector<json_text::value>>();
+  if (st.is_state()) {
+    // Patches go into the working document one by one; one that would take
+    // it past its limit is refused (too_large) and the rest go on.
+    *patches = stage_patches(st, *batch, [&st](pending_publish& p,
+                                               caf::error err) {
+      p.rp.deliver(err);
+      answer_repeats(st, p.key, err);
+    });
     if (batch->empty()) {
       flush(self);
       return;
     }
   }
+  auto next = std::make_shared<channel_meta>(st.meta);
+  auto records = std::make_shared<std::vector<record>>();
+  auto ts = std::max(wall_clock_ms(), st.meta.last_ts);
+  for (auto& p : *batch) {
+    ++next->head;
+    records->push_back(record{next->head, ts, p.data_json, p.key});
+  }
+  next->last_ts = ts;
+  next->state.clear();
+  if (snapshot_due(st, next->head, ts)) {
+    // Now and then the whole document goes with the append (same
+    // WriteBatch); otherwise only the patches are stored.
+    next->state = json_text::dump(st.work);
+    next->state_seq = next->head;
+  }
   // Runs once the batch is stored (and replicated where required).
-  auto finish = [self, next, next_doc, records, batch](caf::error err) {
+  auto finish = [self, next, patches, records, batch](caf::error err) {
     self->state.busy = false;
     if (err) {
       refuse_batch(self->state, *batch, err);
     } else {
-      commit(self, std::move(*next), std::move(*next_doc), *records, *batch);
+      commit(self, std::move(*next), *patches, *records, *batch);
       if (over_retention(self->state))
         trim(self);
     }

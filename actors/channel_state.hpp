@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -52,6 +53,9 @@ struct subscriber {
   uint64_t next = 0; // while catching up: the next seq this subscriber needs
   uint64_t budget = 0; // bytes the session can take in the next chunk
   std::string id_json; // the subscribe's id, echoed in later frames about it
+  // A slow subscriber of a state channel: when the session has room again
+  // it gets one update covering next..head instead of each patch.
+  bool conflating = false;
 };
 
 
@@ -61,6 +65,15 @@ struct channel_state {
   channel_params params;
   channel_meta meta; // reflects only committed (durable) updates
   json_text::value doc; // state channels: the document at meta.head
+  // The document with the batch being written applied (the next flush
+  // applies its patches here, so an append never copies the document). Valid
+  // while work_head/work_epoch match meta; anything else that changes `doc`
+  // (a cluster follower) leaves it stale, and the next flush copies doc.
+  json_text::value work;
+  size_t work_bytes = 0; // dumped size of `work`
+  uint64_t work_head = 0;
+  std::string work_epoch;
+  int64_t snapshot_ms = 0; // when the document was last stored
   std::optional<update_ring> ring;
   std::map<caf::actor_addr, subscriber> subs;
   std::deque<pending_publish> pending;
@@ -158,12 +171,55 @@ caf::result<publish_ack> accept_publish(channel_actor* self,
 // Asks the store writer to apply retention, unless a write is in flight.
 void trim(channel_actor* self);
 
+// The state document (channel_document.cpp). A state channel keeps its
+// document in memory and stores it only as a periodic snapshot; appends store
+// the patches alone.
+
+// Applies the patches of `batch` to the working document in order. A patch
+// that would take it past max_state_bytes is taken out of `batch` and
+// handed to `refuse` with too_large. Returns the kept patches, parsed.
+std::vector<json_text::value>
+stage_patches(channel_state& st, std::vector<pending_publish>& batch,
+              const std::function<void(pending_publish&, caf::error)>& refuse);
+
+// True when the append that ends at `next_head` should store the document.
+bool snapshot_due(const channel_state& st, uint64_t next_head, int64_t now_ms);
+
+// A batch is durable: its patches join the committed document.
+void commit_document(channel_state& st,
+                     const std::vector<json_text::value>& patches);
+
+// Stores the committed document now (no records) if it is newer than the
+// stored snapshot: an idle channel's tick, or a stop (`wait` false: the
+// write is sent, not awaited). Never while a write is in flight, whose
+// metadata the snapshot's would race.
+void store_snapshot(channel_actor* self, bool wait);
+
+// At start: the stored snapshot, then the records after it re-applied.
+// Runs `then` when the document is at meta.head.
+void restore_document(channel_actor* self, std::function<void()> then);
+
 // Sends `frames` to one subscriber, tagged with its subscription id. A batch
 // for several subscribers is built once and shared.
 void deliver(channel_actor* self, const subscriber& sub,
              const frame_batch& frames, uint64_t last_seq);
 void deliver(channel_actor* self, const subscriber& sub,
              std::vector<frame> frames, uint64_t last_seq);
+// A batch carrying a whole document (a snapshot or a conflated update): the
+// session lets it past its cap (see actors/session.hpp).
+void deliver_document(channel_actor* self, const subscriber& sub,
+                      std::vector<frame> frames, uint64_t last_seq);
+
+// A session dropped the patches it held for `old_sub_id` after `since`; the
+// subscriber continues as `new_sub_id` and, once the session grants room,
+// gets one update covering since+1..head (channel_conflate.cpp).
+void start_conflation(channel_actor* self, caf::actor_addr addr,
+                      uint64_t old_sub_id, uint64_t new_sub_id,
+                      uint64_t since);
+
+// The granted update of a conflating subscriber: the composed patches, or
+// the document when no single patch can say it or it would be larger.
+void send_conflated(channel_actor* self, subscriber& sub);
 
 // Handles a subscribe: `subscribed`, then snapshot or catch-up, then live.
 void subscribe(channel_actor* self, const caf::actor& session, uint64_t sub_id,

@@ -40,6 +40,14 @@ struct channel_limits {
   // it past this is refused (too_large). Below the default --queue-bytes, so
   // a snapshot always fits a new subscriber's queue.
   size_t max_state_bytes = 1024 * 1024;
+  // A state channel stores its whole document (a snapshot) with the append
+  // that takes it this many records past the last snapshot, or with the
+  // first append this long after it (an idle channel at its next tick, and
+  // at a clean stop). Appends in between store only their patches, so their
+  // cost does not grow with the document; a restart re-applies at most
+  // about this many records.
+  uint64_t state_snapshot_every = 1000;
+  std::chrono::milliseconds state_snapshot_interval = std::chrono::seconds(30);
 };
 
 struct session_limits {

@@ -33,6 +33,9 @@ struct directory_state {
   std::map<std::string, channel_role> roles; // last role sent per channel
   // Stored channels wait for the first view to be placed.
   std::vector<storage::channel_meta> stored;
+  // Stopping: the directory quits with this reason once every channel is
+  // down (a state channel stores its document as it stops).
+  std::optional<caf::error> stopping;
 
   bool clustered() const {
     return static_cast<bool>(cfg.membership);
@@ -84,6 +87,8 @@ caf::actor ensure_channel(directory_actor* self, const std::string& name,
   }
   auto channel = spawn_channel(self->system(), std::move(params));
   self->monitor(channel);
+  if (st.stopping)
+    self->send_exit(channel, *st.stopping);
   st.channels.emplace(name, channel);
   return channel;
 }
@@ -239,15 +244,24 @@ caf::behavior directory_behavior(directory_actor* self, directory_config cfg) {
       if (it->second.address() == dm.source) {
         self->state.roles.erase(it->first);
         channels.erase(it);
-        return;
+        break;
       }
+    if (self->state.stopping && channels.empty())
+      self->quit(*self->state.stopping);
   });
   // Channels are not linked to the directory (one failing must not take the
-  // others down), so stopping the directory stops them explicitly.
+  // others down), so stopping the directory stops them explicitly, and
+  // waits for them: the node closes the store only after the directory, and
+  // a stopping channel still sends its last document snapshot to the store.
   self->set_exit_handler([self](caf::exit_msg& msg) {
-    for (auto& [name, channel] : self->state.channels)
+    auto& st = self->state;
+    if (st.stopping)
+      return;
+    st.stopping = msg.reason;
+    for (auto& [name, channel] : st.channels)
       self->send_exit(channel, msg.reason);
-    self->quit(msg.reason);
+    if (st.channels.empty())
+      self->quit(msg.reason);
   });
   auto& st = self->state;
   if (st.clustered()) {

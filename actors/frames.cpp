@@ -70,6 +70,22 @@ frame update(const std::string& channel, const storage::record& rec) {
   return make_frame(std::move(out));
 }
 
+frame conflated_update(const std::string& channel, uint64_t seq, int64_t ts,
+                       const std::string& data_json) {
+  std::string out;
+  out.reserve(data_json.size() + channel.size() + 100);
+  out += R"({"type":"update","channel":)";
+  out += json(channel).dump();
+  out += R"(,"seq":)";
+  out += std::to_string(seq);
+  out += R"(,"ts":)";
+  out += std::to_string(ts);
+  out += R"(,"conflated":true,"data":)";
+  out += data_json;
+  out += '}';
+  return make_frame(std::move(out));
+}
+
 frame snapshot(const std::string& channel, uint64_t seq,
                const std::string& epoch, const std::string& data_json) {
   json msg = {{"type", "snapshot"},

@@ -18,6 +18,11 @@ frame subscribed(const std::string& channel, const std::string& kind,
                  const std::string& epoch, uint64_t seq, bool recovered,
                  const std::string& id_json);
 frame update(const std::string& channel, const storage::record& rec);
+// An update of a state channel whose `data` is several patches composed
+// into one (a slow subscriber's, see docs/protocol.md): `seq` is the last
+// one it covers, and "conflated": true tells the client to expect the jump.
+frame conflated_update(const std::string& channel, uint64_t seq, int64_t ts,
+                       const std::string& data_json);
 frame snapshot(const std::string& channel, uint64_t seq,
                const std::string& epoch, const std::string& data_json);
 frame unsubscribed(const std::string& channel, const std::string& id_json);

@@ -21,11 +21,15 @@ bool same_name(const std::string& raw_key, std::string_view name) {
   return unescaped(raw_key) == name;
 }
 
+} // namespace
+
 bool same_key(const std::string& a, const std::string& b) {
   if (a.find('\\') == std::string::npos && b.find('\\') == std::string::npos)
     return a == b;
   return unescaped(a) == unescaped(b);
 }
+
+namespace {
 
 // Recursive descent over text nlohmann::json::accept has validated (so
 // every token is well formed; only the structure is read here). Depth is

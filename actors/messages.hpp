@@ -119,7 +119,7 @@ typename Inspector::result_type inspect(Inspector& f, record& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, channel_meta& x) {
   return f(caf::meta::type_name("channel_meta"), x.id, x.name, x.kind,
-           x.epoch, x.head, x.first, x.last_ts, x.state);
+           x.epoch, x.head, x.first, x.last_ts, x.state, x.state_seq);
 }
 
 } // namespace tidewire::storage

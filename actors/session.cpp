@@ -237,10 +237,25 @@ caf::behavior session_behavior(session_actor* self, session_limits limits,
         grant_demand(self);
         return;
       }
-      if (last_seq != 0)
-        it->second->last_seq = last_seq;
-      enqueue(self, std::move(batch));
+      enqueue(self, std::move(batch), sub_id, last_seq);
       grant_demand(self);
+    },
+    [self](deliver_atom, uint64_t sub_id, frame_batch& batch,
+           uint64_t last_seq, bool credited) {
+      // As above; `credited`: the batch carries a whole document (a
+      // snapshot, or a slow subscriber's conflated patches), which may be
+      // larger than the cap.
+      auto& st = self->state;
+      release_reservation(st, sub_id);
+      if (st.by_id.count(sub_id) != 0)
+        enqueue(self, std::move(batch), sub_id, last_seq, credited);
+      grant_demand(self);
+    },
+    [self](conflate_atom, uint64_t sub_id) {
+      // A state channel: this subscription's patches may be conflated.
+      auto it = self->state.by_id.find(sub_id);
+      if (it != self->state.by_id.end())
+        it->second->conflatable = true;
     },
     [self](catchup_atom, uint64_t sub_id) {
       auto& st = self->state;

@@ -107,22 +107,116 @@ void watch(session_actor* self) {
   st.link->notify_written(want);
 }
 
-void enqueue(session_actor* self, frame_batch batch) {
+namespace {
+
+// Credited bytes (a document) not written yet.
+uint64_t outstanding_credit(const session_state& st) {
+  auto written = st.queue.written_total();
+  if (st.credit_end <= written)
+    return 0;
+  return std::min(st.credit_size, st.credit_end - written);
+}
+
+// Whether `bytes` more (credited or not) keep the client under its cap.
+bool fits(const session_state& st, uint64_t bytes, bool credited) {
+  auto credit = outstanding_credit(st);
+  auto exempt = credited && credit == 0 ? bytes : 0;
+  return st.queue.pending_bytes() + st.held_bytes + bytes - credit - exempt
+         <= st.limits.queue_bytes;
+}
+
+void hand_over(session_actor* self, held_batch h) {
+  auto& st = self->state;
+  st.queue.sent(h.bytes);
+  if (h.credited && outstanding_credit(st) == 0) {
+    st.credit_end = st.queue.sent_total();
+    st.credit_size = h.bytes;
+  }
+  if (h.sub_id != 0)
+    if (auto it = st.by_id.find(h.sub_id); it != st.by_id.end()) {
+      it->second->started = true;
+      if (h.last_seq != 0)
+        it->second->last_seq = h.last_seq;
+    }
+  st.link->deliver(std::move(h.batch));
+}
+
+// The whole held list fits (the first credited batch exempt if no credit
+// is outstanding).
+bool held_fits(const session_state& st) {
+  uint64_t exempt = 0;
+  if (outstanding_credit(st) == 0)
+    for (auto& h : st.held)
+      if (h.credited) {
+        exempt = h.bytes;
+        break;
+      }
+  return st.queue.pending_bytes() + st.held_bytes - outstanding_credit(st)
+           - exempt
+         <= st.limits.queue_bytes;
+}
+
+// Past the cap: the held patches of state-channel subscriptions are dropped
+// and each such channel is asked for one update covering everything after
+// the last seq its client was handed (under a new sub_id, so whatever the
+// channel already sent under the old one is discarded on arrival).
+void conflate_held(session_actor* self) {
+  auto& st = self->state;
+  std::vector<uint64_t> targets;
+  for (auto& h : st.held) {
+    if (h.sub_id == 0)
+      continue;
+    auto it = st.by_id.find(h.sub_id);
+    if (it == st.by_id.end() || !it->second->conflatable
+        || !it->second->started || !it->second->channel)
+      continue;
+    if (std::find(targets.begin(), targets.end(), h.sub_id) == targets.end())
+      targets.push_back(h.sub_id);
+  }
+  if (targets.empty())
+    return;
+  std::vector<held_batch> kept;
+  for (auto& h : st.held) {
+    if (std::find(targets.begin(), targets.end(), h.sub_id) != targets.end())
+      st.held_bytes -= h.bytes;
+    else
+      kept.push_back(std::move(h));
+  }
+  st.held = std::move(kept);
+  for (auto old_id : targets) {
+    auto& sub = *st.by_id[old_id];
+    auto new_id = ++st.next_sub_id;
+    st.by_id.erase(old_id);
+    forget_sub_id(st, old_id);
+    sub.sub_id = new_id;
+    st.by_id[new_id] = &sub;
+    self->send(sub.channel, conflate_atom::value, old_id, new_id,
+               sub.last_seq);
+  }
+}
+
+} // namespace
+
+void enqueue(session_actor* self, frame_batch batch, uint64_t sub_id,
+             uint64_t last_seq, bool credited) {
   auto& st = self->state;
   if (st.closed || batch->empty())
     return;
-  st.queue.sent(batch_bytes(*batch, st.link->format()));
+  held_batch h{sub_id, std::move(batch), last_seq, credited, 0};
+  h.bytes = batch_bytes(*h.batch, st.link->format());
   if (st.verifying) {
-    st.held.push_back(std::move(batch));
+    st.held_bytes += h.bytes;
+    st.held.push_back(std::move(h));
     return;
   }
-  if (st.queue.pending_bytes() > st.limits.queue_bytes) {
+  if (!fits(st, h.bytes, credited)) {
     st.verifying = true;
-    st.held.push_back(std::move(batch));
+    st.held_bytes += h.bytes;
+    st.held.push_back(std::move(h));
     st.link->notify_written(0);
     return;
   }
-  st.link->deliver(std::move(batch));
+  hand_over(self, std::move(h));
   watch(self);
 }
 
@@ -133,15 +227,19 @@ void settle(session_actor* self) {
   if (!st.verifying)
     return;
   st.verifying = false;
-  if (st.queue.pending_bytes() > st.limits.queue_bytes) {
+  if (!held_fits(st))
+    conflate_held(self);
+  if (!held_fits(st)) {
     // The client resumes from its last seq after reconnecting: closing it
     // loses nothing, while buffering without bound would risk the node.
     st.held.clear();
+    st.held_bytes = 0;
     close_session(self, 1013, "slow consumer");
     return;
   }
-  for (auto& batch : std::exchange(st.held, {}))
-    st.link->deliver(std::move(batch));
+  st.held_bytes = 0;
+  for (auto& h : std::exchange(st.held, {}))
+    hand_over(self, std::move(h));
 }
 
 void enqueue(session_actor* self, frame f) {

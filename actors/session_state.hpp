@@ -26,8 +26,21 @@ namespace tidewire::session_detail {
 struct subscription {
   caf::actor channel; // invalid while the directory lookup is pending
   uint64_t sub_id = 0;
-  uint64_t last_seq = 0;
+  uint64_t last_seq = 0; // of the last batch handed to the link
   std::string id_json; // the subscribe's id, named in errors about it
+  // A state channel's subscription: past the cap its held patches are
+  // dropped and the channel sends one update covering them (conflation).
+  bool conflatable = false;
+  bool started = false; // a batch of it (its `subscribed`) reached the link
+};
+
+// A batch waiting in the session while the link's written count is checked.
+struct held_batch {
+  uint64_t sub_id = 0; // 0: the session's own frame (a reply)
+  frame_batch batch;
+  uint64_t last_seq = 0;
+  bool credited = false; // carries a document (see session_state::credit_*)
+  uint64_t bytes = 0;
 };
 
 // Where a client's publishes to one channel go. The directory is asked once
@@ -68,7 +81,16 @@ struct session_state {
   // nobody asked: the link is asked at once, and batches wait here until it
   // answers; only then is the client closed (1013) or the batches handed on.
   bool verifying = false;
-  std::vector<frame_batch> held;
+  std::vector<held_batch> held;
+  uint64_t held_bytes = 0;
+  // A whole document (a state channel's snapshot, or the update a slow
+  // subscriber's patches were conflated into) may be larger than the cap: it
+  // is credited, i.e. its bytes do not count against the cap until they
+  // are written. One at a time, so a client's memory stays bounded by the
+  // cap plus one document: the bytes from credit_end - credit_size to
+  // credit_end of the sent total.
+  uint64_t credit_end = 0;
+  uint64_t credit_size = 0;
   size_t publishes_in_flight = 0; // accepted, not yet answered
   std::map<std::string, publish_route> routes;
   bool closed = false;
@@ -82,8 +104,12 @@ using session_actor = caf::stateful_actor<session_state>;
 static_assert(!std::is_constructible_v<session_state, session_actor*>);
 
 // Hands `batch` to the link, or holds it while the written count is
-// checked; a client still past the cap is closed with 1013.
-void enqueue(session_actor* self, frame_batch batch);
+// checked; a client still past the cap is closed with 1013, unless dropping
+// held state-channel patches (conflation) brings it back under the cap.
+// `sub_id` 0: the session's own frame. `credited`: the batch carries a
+// whole document, exempt from the cap while it is written (one at a time).
+void enqueue(session_actor* self, frame_batch batch, uint64_t sub_id = 0,
+             uint64_t last_seq = 0, bool credited = false);
 void enqueue(session_actor* self, frame f);
 
 // The link reported its written total; settles a pending check.

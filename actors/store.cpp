@@ -75,9 +75,7 @@ caf::behavior store_writer(writer_actor* self, store_ptr store) {
     [self, store](open_atom, const std::string& name,
                   const std::string& kind) -> caf::result<channel_meta> {
       channel_meta meta;
-      auto st = store->load_meta(name, &meta);
-      if (st.IsNotFound())
-        st = store->create_channel(name, kind, &meta);
+      auto st = store->open_channel(name, kind, &meta);
       return answer(self, store, st, std::move(meta));
     },
     [self, store](append_atom, const channel_meta& meta,

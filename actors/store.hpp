@@ -24,6 +24,8 @@ struct store_actors {
 //   (open_atom, std::string name, std::string kind) -> storage::channel_meta
 //        the stored metadata, or a new channel's
 //   (append_atom, storage::channel_meta, std::vector<storage::record>) -> ok_atom
+//        records and metadata in one write; with meta.state, the document
+//        snapshot at meta.state_seq too
 //   (reset_atom, storage::channel_meta) -> ok_atom
 //        drops every record of the channel and writes the metadata
 //   (trim_atom, storage::channel_meta, uint64_t max_count, int64_t max_age_ms,

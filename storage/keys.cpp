@@ -40,4 +40,10 @@ std::string channel_key(std::string_view name) {
   return key;
 }
 
+std::string state_key(std::string_view name) {
+  std::string key{state_prefix};
+  key.append(name);
+  return key;
+}
+
 } // namespace tidewire::storage::keys

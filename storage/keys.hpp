@@ -7,7 +7,9 @@
 //   meta CF:     "format"          -> decimal format version ("1")
 //                "store_id"        -> 16 lowercase hex chars
 //                "next_id"         -> decimal next channel id
-//                "channel/<name>"  -> msgpack channel_meta
+//                "channel/<name>"  -> msgpack channel_meta (no document)
+//                "state/<name>"    -> a state channel's document at the
+//                                     meta's state_seq, compact JSON text
 //                "run_state"       -> "clean", or "open:<mode>" while a node
 //                                     has the store open (mode: wal | sync)
 //                "boot_id"         -> the kernel boot id of the last open
@@ -27,6 +29,7 @@ inline constexpr std::string_view format = "format";
 inline constexpr std::string_view store_id = "store_id";
 inline constexpr std::string_view next_id = "next_id";
 inline constexpr std::string_view channel_prefix = "channel/";
+inline constexpr std::string_view state_prefix = "state/";
 inline constexpr std::string_view run_state = "run_state";
 inline constexpr std::string_view boot_id = "boot_id";
 
@@ -38,5 +41,8 @@ bool parse_record_key(std::string_view key, uint32_t* id, uint64_t* seq);
 
 // "channel/<name>".
 std::string channel_key(std::string_view name);
+
+// "state/<name>".
+std::string state_key(std::string_view name);
 
 } // namespace tidewire::storage::keys

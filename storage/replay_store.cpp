@@ -1,6 +1,8 @@
 // replay_store reads and writes. Opening and closing are in open_store.cpp,
 // the key layout in keys.hpp, value encoding in codec.cpp.
 
+#include <algorithm>
+
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 
@@ -28,6 +30,47 @@ rocksdb::Status read_only_error() {
 
 std::string describe_key(uint32_t id, uint64_t seq) {
   return "record " + std::to_string(id) + "/" + std::to_string(seq);
+}
+
+// Puts `meta` into `batch`: the metadata without the document, and when
+// meta.state is given, the document as the snapshot at meta.state_seq.
+rocksdb::Status put_meta(store_state& d, rocksdb::WriteBatch& batch,
+                         const channel_meta& meta) {
+  if (!meta.state.empty() && meta.state_seq > meta.head)
+    return rocksdb::Status::InvalidArgument(
+      meta.name + ": document snapshot at seq " + std::to_string(meta.state_seq)
+      + " is past the head " + std::to_string(meta.head));
+  auto stored = meta;
+  stored.state.clear();
+  // Metadata cut short of the head the caller knows (a cluster follower
+  // restarting its stored history) keeps no claim past its head.
+  if (stored.state_seq > stored.head)
+    stored.state_seq = 0;
+  if (!meta.state.empty()) {
+    auto s = batch.Put(d.meta, keys::state_key(meta.name), meta.state);
+    if (!s.ok())
+      return s;
+  }
+  return batch.Put(d.meta, keys::channel_key(meta.name),
+                   codec::encode(stored));
+}
+
+// Stored metadata carries no document; fills meta->state from the snapshot
+// key. Metadata written before snapshots existed holds the document at head.
+rocksdb::Status load_state(const store_state& d, channel_meta* meta) {
+  if (!meta->state.empty()) {
+    meta->state_seq = meta->head;
+    return rocksdb::Status::OK();
+  }
+  if (meta->kind != "state")
+    return rocksdb::Status::OK();
+  auto s = d.db->Get(rocksdb::ReadOptions{}, d.meta,
+                     keys::state_key(meta->name), &meta->state);
+  if (s.IsNotFound()) {
+    meta->state.clear(); // no snapshot yet: the empty document at state_seq
+    return rocksdb::Status::OK();
+  }
+  return s;
 }
 
 } // namespace
@@ -87,7 +130,36 @@ rocksdb::Status replay_store::load_meta(const std::string& name,
   auto s = impl_->db->Get(rocksdb::ReadOptions{}, impl_->meta, key, &value);
   if (!s.ok())
     return s;
-  return codec::decode(value, out, key);
+  s = codec::decode(value, out, key);
+  if (!s.ok())
+    return s;
+  return load_state(*impl_, out);
+}
+
+rocksdb::Status replay_store::open_channel(const std::string& name,
+                                           const std::string& kind,
+                                           channel_meta* out) {
+  if (read_only())
+    return read_only_error();
+  auto& d = *impl_;
+  std::string value;
+  auto key = keys::channel_key(name);
+  auto s = d.db->Get(rocksdb::ReadOptions{}, d.meta, key, &value);
+  if (s.IsNotFound())
+    return create_channel(name, kind, out);
+  if (!s.ok())
+    return s;
+  s = codec::decode(value, out, key);
+  if (!s.ok() || out->state.empty())
+    return s.ok() ? load_state(d, out) : s;
+  // Written before snapshots: the document (at head) moves to its own key,
+  // so later appends, which store no document, cannot lose it.
+  out->state_seq = out->head;
+  rocksdb::WriteBatch batch;
+  s = put_meta(d, batch, *out);
+  if (s.ok())
+    s = write_batch(d, d.write_opts, batch);
+  return s;
 }
 
 rocksdb::Status replay_store::create_channel(const std::string& name,
@@ -140,6 +212,8 @@ replay_store::list_channels(std::vector<channel_meta>* out) const {
        it->Next()) {
     channel_meta meta;
     auto s = codec::decode(it->value(), &meta, it->key().ToString());
+    if (s.ok())
+      s = load_state(*impl_, &meta);
     if (!s.ok())
       return s;
     out->push_back(std::move(meta));
@@ -169,7 +243,7 @@ rocksdb::Status replay_store::append(const channel_meta& meta,
     if (!s.ok())
       return s;
   }
-  s = batch.Put(d.meta, keys::channel_key(meta.name), codec::encode(meta));
+  s = put_meta(d, batch, meta);
   if (!s.ok())
     return s;
   return write_batch(d, batch, true);
@@ -258,10 +332,15 @@ rocksdb::Status replay_store::trim(channel_meta* meta, uint64_t max_count,
       }
     }
   }
+  // A state channel's document is rebuilt from its snapshot and the records
+  // after it: those are never trimmed.
+  if (meta->kind == "state")
+    new_first = std::min(new_first, meta->state_seq + 1);
   if (new_first <= meta->first)
     return rocksdb::Status::OK();
   auto& d = *impl_;
   channel_meta updated = *meta;
+  updated.state.clear(); // the stored snapshot stays
   updated.first = new_first;
   rocksdb::WriteBatch batch;
   // Small trims (the ~1% steps of a busy channel) delete record by record:
@@ -281,8 +360,7 @@ rocksdb::Status replay_store::trim(channel_meta* meta, uint64_t max_count,
                           keys::record_key(meta->id, new_first));
   }
   if (s.ok())
-    s = batch.Put(d.meta, keys::channel_key(meta->name),
-                  codec::encode(updated));
+    s = put_meta(d, batch, updated);
   if (s.ok())
     s = write_batch(d, batch, false); // a trim frees room: never refused for it
   if (!s.ok())
@@ -300,8 +378,10 @@ rocksdb::Status replay_store::reset_channel(const channel_meta& meta) {
   rocksdb::WriteBatch batch;
   auto s = batch.DeleteRange(d.records, keys::record_key(meta.id, 0),
                              keys::record_key(meta.id + 1, 0));
+  if (s.ok() && meta.state.empty())
+    s = batch.Delete(d.meta, keys::state_key(meta.name));
   if (s.ok())
-    s = batch.Put(d.meta, keys::channel_key(meta.name), codec::encode(meta));
+    s = put_meta(d, batch, meta);
   if (s.ok())
     s = write_batch(d, batch, false);
   return s;

@@ -68,7 +68,9 @@ public:
   // so a wiped store yields new epochs.
   const std::string& store_id() const;
 
-  // Loads the metadata of `name`; Status::NotFound when the channel has none.
+  // Loads the metadata of `name`, with a state channel's document snapshot in
+  // meta.state (at meta.state_seq; empty: none yet, the empty document);
+  // Status::NotFound when the channel has none.
   [[nodiscard]] rocksdb::Status load_meta(const std::string& name,
                                           channel_meta* out) const;
 
@@ -79,12 +81,21 @@ public:
                                                const std::string& kind,
                                                channel_meta* out);
 
-  // Every channel's metadata, ordered by name.
+  // load_meta, or create_channel when `name` has none. A channel stored
+  // before document snapshots existed (its document, at head, inside the
+  // metadata) has the document moved to its own key first.
+  [[nodiscard]] rocksdb::Status open_channel(const std::string& name,
+                                             const std::string& kind,
+                                             channel_meta* out);
+
+  // Every channel's metadata (with documents, like load_meta), by name.
   [[nodiscard]] rocksdb::Status
   list_channels(std::vector<channel_meta>* out) const;
 
-  // Appends `records` (consecutive seqs following the stored head) and
-  // replaces the metadata with `meta` in one WriteBatch, written per the
+  // Appends `records` (consecutive seqs following the stored head; none: a
+  // document snapshot of an idle channel) and
+  // replaces the metadata with `meta` (and, when meta.state is given, the
+  // document snapshot at meta.state_seq) in one WriteBatch, written per the
   // store's durability mode (sync: fsync'ed before returning).
   // Status::InvalidArgument when the seqs are not consecutive or meta.head
   // is not the last one (the stored head itself is not re-read).
@@ -106,6 +117,7 @@ public:
   // Deletes every record older than what retention keeps (point deletes
   // for up to 65,536 records, else one range delete; see replay_store.cpp): at most `max_count` records, none older than `now_ms - max_age`.
   // Updates meta->first (and persists meta) when anything was trimmed.
+  // A state channel keeps every record after its snapshot (meta->state_seq).
   // max_count 0 or max_age 0 disables that limit. *meta is only changed when
   // the write succeeded.
   [[nodiscard]] rocksdb::Status trim(channel_meta* meta, uint64_t max_count,

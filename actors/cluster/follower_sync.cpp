@@ -46,6 +46,7 @@ void reset_to(channel_actor* self, const cluster::snapshot& s) {
   st.meta.first = s.first;
   st.meta.last_ts = s.last_ts;
   st.meta.state = s.state;
+  st.meta.state_seq = s.head;
   st.doc = *json_text::parse("{}");
   if (st.is_state() && !s.state.empty())
     if (auto doc = json_text::parse(s.state); doc && doc->is_object())
@@ -154,8 +155,10 @@ void accept(channel_actor* self, std::vector<record> records) {
       if (auto patch = json_text::parse(rec.data))
         json_text::merge_patch(st.doc, *patch);
   }
-  if (st.is_state())
+  if (st.is_state()) {
     st.meta.state = json_text::dump(st.doc);
+    st.meta.state_seq = st.meta.head; // a replica stores it with each append
+  }
   // The keys travel with the records: once this follower owns the channel
   // it answers a retried publish with the first seq.
   for (auto& rec : records)

@@ -25,6 +25,8 @@ struct inbox {
   std::vector<json> messages;
   std::vector<uint64_t> sub_ids;
   size_t deliveries = 0; // deliver messages: one per batch of frames
+  size_t documents = 0;  // of them, batches flagged as carrying a document
+  size_t conflatable = 0; // (conflate_atom, sub_id) notices
 
   // The messages of one type, in arrival order.
   std::vector<json> of_type(const std::string& type) const {
@@ -63,6 +65,19 @@ inline caf::behavior recorder(caf::event_based_actor*,
         box->sub_ids.push_back(sub_id);
       }
     },
+    // A batch carrying a whole document (credited against the session's
+    // cap): recorded like any other.
+    [box](deliver_atom, uint64_t sub_id, const frame_batch& frames, uint64_t,
+          bool) {
+      ++box->deliveries;
+      ++box->documents;
+      for (auto& f : *frames) {
+        box->messages.push_back(json::parse(f->json()));
+        box->sub_ids.push_back(sub_id);
+      }
+    },
+    // A state channel says its patches may be conflated.
+    [box](conflate_atom, uint64_t) { ++box->conflatable; },
     // Always ready for the next catch-up chunk.
     [](catchup_atom, uint64_t sub_id) {
       return caf::make_message(catchup_atom::value, sub_id,

@@ -176,6 +176,34 @@ test('state channels: snapshot then merge patches; handlers see whole documents'
   assert.deepEqual(pos.at(-1), { positions: { BOLT: { qty: 2 } } });
 });
 
+test('state channels: a conflated update may jump seqs; a plain one may not, nor may a stream', (t) => {
+  const { client, ws } = setup({ channels: ['dashboard', 'trades'] });
+  t.after(() => client.close());
+  ws().welcome();
+  subscribedReply(ws(), 'dashboard', { kind: 'state', epoch: 'd1', seq: 3, recovered: false });
+  subscribedReply(ws(), 'trades', { kind: 'stream', epoch: 't1', seq: 3, recovered: false });
+  const docs = [];
+  const gaps = [];
+  client.on('dashboard', (doc, meta) => docs.push([structuredClone(doc), meta.seq, meta.conflated]));
+  client.on('gap', (g) => gaps.push(g));
+  ws().deliver({ type: 'snapshot', channel: 'dashboard', seq: 3, epoch: 'd1', data: { a: 1, b: { c: 1, d: 2 } } });
+  // Patches 4..9 composed into one, carrying seq 9.
+  ws().deliver({ type: 'update', channel: 'dashboard', seq: 9, conflated: true, data: { a: null, b: { d: 5 } } });
+  assert.deepEqual(docs.at(-1), [{ b: { c: 1, d: 5 } }, 9, true]);
+  assert.equal(gaps.length, 0);
+  ws().deliver({ type: 'update', channel: 'dashboard', seq: 10, data: { e: 1 } });
+  assert.deepEqual(docs.at(-1), [{ b: { c: 1, d: 5 }, e: 1 }, 10, false]);
+  // Without the flag a jump is a gap, as before.
+  ws().deliver({ type: 'update', channel: 'dashboard', seq: 12, data: { f: 1 } });
+  assert.equal(gaps.length, 1);
+  assert.equal(client.channel('dashboard').seq, 10);
+  // The flag means nothing on a stream: a jump is a gap.
+  ws().deliver({ type: 'update', channel: 'trades', seq: 4, data: 1 });
+  ws().deliver({ type: 'update', channel: 'trades', seq: 7, conflated: true, data: 2 });
+  assert.equal(gaps.length, 2);
+  assert.equal(client.channel('trades').seq, 4);
+});
+
 test('reconnect resumes every channel from its seq and epoch (1001, 1013, abnormal)', (t) => {
   const { client, ws, clock, WS, states } = setup({ channels: ['trades', 'dashboard'] });
   t.after(() => client.close());

@@ -54,6 +54,7 @@ struct store_fixture {
     s.head = 2;
     s.last_ts = 1'700'000'001'000;
     s.state = R"({"a":1,"b":2})";
+    s.state_seq = 2;
     CAF_REQUIRE(store->append(s, {{1, 1'700'000'000'000, R"({"a":1})"},
                                   {2, 1'700'000'001'000, R"({"b":2})"}})
                   .ok());

@@ -77,6 +77,7 @@ CAF_TEST(metadata round trip and listing) {
   channel("mid/x");
   zeta.state = R"({"positions":{"AAPL":3}})";
   zeta.head = 1;
+  zeta.state_seq = 1;
   zeta.last_ts = 1234;
   REQUIRE_OK(store->append(zeta, {record{1, 1234, R"({"op":"replace"})"}}));
   auto back = stored("zeta");
@@ -88,6 +89,22 @@ CAF_TEST(metadata round trip and listing) {
   CAF_CHECK_EQUAL(back.first, 1u);
   CAF_CHECK_EQUAL(back.last_ts, 1234);
   CAF_CHECK_EQUAL(back.state, zeta.state);
+  CAF_CHECK_EQUAL(back.state_seq, 1u);
+  // The document is not in the metadata value every append rewrites.
+  std::string raw;
+  REQUIRE_OK(store->raw_db()->Get(rocksdb::ReadOptions{}, store->meta_cf(),
+                                  keys::channel_key("zeta"), &raw));
+  CAF_CHECK_EQUAL(raw.find("AAPL"), std::string::npos);
+  // A later append without a document keeps the stored one.
+  zeta.state.clear();
+  zeta.head = 2;
+  REQUIRE_OK(store->append(zeta, {record{2, 1235, R"({"x":1})"}}));
+  CAF_CHECK_EQUAL(stored("zeta").state, R"({"positions":{"AAPL":3}})");
+  CAF_CHECK_EQUAL(stored("zeta").state_seq, 1u);
+  // A document claimed past the head is refused.
+  zeta.state = "{}";
+  zeta.state_seq = 9;
+  CAF_CHECK(store->append(zeta, {}).IsInvalidArgument());
   std::vector<channel_meta> all;
   REQUIRE_OK(store->list_channels(&all));
   CAF_REQUIRE_EQUAL(all.size(), 3u);

@@ -39,7 +39,7 @@ int cmd_export(const args_t& argv, std::ostream& out, std::ostream& err) {
     dest = &file;
   }
   export_header h{meta.name, meta.kind, meta.epoch, meta.state,
-                  meta.first, meta.head, meta.last_ts};
+                  meta.first, meta.head, meta.last_ts, meta.state_seq};
   *dest << header_line(h) << '\n';
   uint64_t total = meta.head >= meta.first ? meta.head - meta.first + 1 : 0;
   progress_bar bar{err, is_terminal(err), total, "export " + meta.name};

@@ -132,7 +132,10 @@ int cmd_import(const args_t& argv, std::ostream& out, std::ostream& err) {
   meta.kind = h.kind;
   meta.epoch = h.epoch;
   meta.first = h.first;
-  meta.state = h.kind == "state" ? h.state : std::string{};
+  // The document goes with the last write, at its seq; the chunks before
+  // it carry none.
+  meta.state.clear();
+  meta.state_seq = 0;
   meta.head = h.first - 1;
   meta.last_ts = 0;
   progress_bar bar{err, is_terminal(err), total, "import " + name};
@@ -153,6 +156,10 @@ int cmd_import(const args_t& argv, std::ostream& out, std::ostream& err) {
   // record is retained).
   meta.head = h.head;
   meta.last_ts = h.last_ts;
+  if (h.kind == "state") {
+    meta.state = h.state.empty() ? "{}" : h.state;
+    meta.state_seq = h.state_seq;
+  }
   s = store->append(meta, {});
   if (!s.ok())
     throw runtime_error("writing the metadata of " + name + " failed: "

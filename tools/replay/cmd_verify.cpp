@@ -5,7 +5,7 @@
 //   records CF: key shape, owner channel exists, value decodes, seq agrees
 //               with the key, data is JSON, seq within first..head, no gaps
 //   per channel: first/head/last_ts match the first/last records; a state
-//               channel with full history rebuilds to meta.state
+//               channel with full history rebuilds to its stored snapshot
 
 #include <map>
 #include <memory>
@@ -47,6 +47,8 @@ struct channel_check {
   uint64_t expected = 0; // next seq expected while walking
   bool records_ok = true;
   nlohmann::json doc = nlohmann::json::object();
+  // The rebuilt document at the stored snapshot's seq (meta.state_seq).
+  nlohmann::json doc_at_snapshot = nlohmann::json::object();
 };
 
 class reporter {
@@ -107,6 +109,16 @@ load_channels(const storage::replay_store& store, reporter& problem) {
     }
     if (key.substr(prefix.size()) != c.meta.name)
       problem("metadata " + key + " names channel '" + c.meta.name + "'");
+    if (!c.meta.state.empty()) {
+      c.meta.state_seq = c.meta.head; // written before snapshots: at head
+    } else if (c.meta.kind == "state") {
+      auto got = store.raw_db()->Get(rocksdb::ReadOptions{}, store.meta_cf(),
+                                     storage::keys::state_key(c.meta.name),
+                                     &c.meta.state);
+      if (!got.ok() && !got.IsNotFound())
+        problem(c.meta.name + ": stored document unreadable: "
+                + status_text(got));
+    }
     if (c.meta.head + 1 < c.meta.first)
       problem(c.meta.name + ": first " + std::to_string(c.meta.first)
               + " is beyond head + 1 (" + std::to_string(c.meta.head) + ")");
@@ -162,8 +174,11 @@ void check_record(channel_check& c, uint64_t key_seq,
     c.records_ok = false;
     return;
   }
-  if (c.meta.kind == "state" && c.records_ok)
+  if (c.meta.kind == "state" && c.records_ok) {
     c.doc.merge_patch(data);
+    if (key_seq == c.meta.state_seq)
+      c.doc_at_snapshot = c.doc;
+  }
 }
 
 void check_channel(const channel_check& c, reporter& problem) {
@@ -185,13 +200,15 @@ void check_channel(const channel_check& c, reporter& problem) {
             + " but the head record has ts " + std::to_string(c.last_seen_ts));
   if (m.kind == "state" && m.first == 1 && c.records_ok
       && *c.last_seen == m.head) {
-    auto stored = nlohmann::json::parse(m.state, nullptr, false);
+    auto stored = nlohmann::json::parse(m.state.empty() ? "{}" : m.state,
+                                        nullptr, false);
     if (stored.is_discarded())
-      problem(m.name + ": metadata state is not valid JSON");
-    else if (stored != c.doc)
-      problem(m.name + ": metadata state differs from the document rebuilt "
-                       "from seqs 1.."
-              + std::to_string(m.head));
+      problem(m.name + ": stored document is not valid JSON");
+    else if (stored != c.doc_at_snapshot)
+      problem(m.name + ": stored document (at seq "
+              + std::to_string(m.state_seq)
+              + ") differs from the document rebuilt from seqs 1.."
+              + std::to_string(m.state_seq));
   }
 }
 

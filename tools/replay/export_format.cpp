@@ -16,8 +16,10 @@ std::string header_line(const export_header& h) {
           {"first", h.first},
           {"head", h.head},
           {"last_ts", h.last_ts}};
-  if (h.kind == "state")
+  if (h.kind == "state") {
     j["state"] = h.state;
+    j["state_seq"] = h.state_seq;
+  }
   return j.dump();
 }
 
@@ -38,11 +40,18 @@ export_header parse_header_line(const std::string& line) {
     h.head = j.at("head").get<uint64_t>();
     h.last_ts = j.value("last_ts", int64_t{0});
     h.state = j.value("state", std::string{});
+    h.state_seq = j.value("state_seq", h.head);
     if (h.kind != "stream" && h.kind != "state")
       throw runtime_error("export header: kind must be stream or state");
     if (h.first == 0 || h.first > h.head + 1)
       throw runtime_error("export header: first " + std::to_string(h.first)
                           + " does not fit head " + std::to_string(h.head));
+    if (h.kind == "state"
+        && (h.state_seq > h.head || h.state_seq + 1 < h.first))
+      throw runtime_error("export header: state_seq "
+                          + std::to_string(h.state_seq) + " must lie in "
+                          + std::to_string(h.first - 1) + ".."
+                          + std::to_string(h.head));
     return h;
   } catch (const nlohmann::json::exception& e) {
     throw runtime_error(std::string{"export header: "} + e.what());

@@ -8,8 +8,11 @@
 //   {"seq":2,"ts":1795...,"key":"order-17","data":{...}}   (idempotency key)
 //   ...
 //
-// "state" (state channels only) is the document at head as JSON text, so an
-// import restores it even when history before `first` was trimmed.
+// "state" (state channels only) is the document at "state_seq" (its stored
+// snapshot) as JSON text; the records after state_seq are always in the
+// export, so an import rebuilds the document at head even when history
+// before `first` was trimmed. Exports without "state_seq" hold the document
+// at head.
 
 #include <cstdint>
 #include <optional>
@@ -25,6 +28,7 @@ struct export_header {
   std::string channel, kind, epoch, state;
   uint64_t first = 1, head = 0;
   int64_t last_ts = 0;
+  uint64_t state_seq = 0; // state channels: the seq `state` is at
 };
 
 std::string header_line(const export_header& h);

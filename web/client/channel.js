@@ -127,7 +127,10 @@ export class ChannelTracker {
     if (this.awaitingSnapshot) return { drop: 'awaiting_snapshot' };
     if (this.seq !== null) {
       if (seq <= this.seq) return { drop: 'duplicate' };
-      if (seq > this.seq + 1) return { gap: true, expected: this.seq + 1, got: seq };
+      // A slow client's state patches may come conflated: one update whose
+      // data is the composition of every patch up to its seq (protocol.md).
+      const conflated = msg.conflated === true && this.kind === 'state';
+      if (seq > this.seq + 1 && !conflated) return { gap: true, expected: this.seq + 1, got: seq };
     }
     this.seq = seq;
     if (this.kind === 'state') {

@@ -156,7 +156,7 @@ export class Subscriptions {
       if (this._channels.get(t.name) === t && this._isOpen()) this._resync(t);
       return;
     }
-    this._deliver(t, v.value, { channel: t.name, kind: t.kind ?? 'stream', seq: msg.seq, ts: msg.ts, epoch: t.epoch, patch: v.patch, snapshot: false });
+    this._deliver(t, v.value, { channel: t.name, kind: t.kind ?? 'stream', seq: msg.seq, ts: msg.ts, epoch: t.epoch, patch: v.patch, snapshot: false, conflated: msg.conflated === true });
   }
 
   onSnapshot(msg) {

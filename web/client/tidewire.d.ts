@@ -114,6 +114,9 @@ export interface UpdateMeta {
   patch?: Json;
   /** True when the value is a whole snapshot. */
   snapshot: boolean;
+  /** State channels: the patch is several composed into one (the client
+   *  fell behind); seq is the last one it covers, earlier seqs never come. */
+  conflated?: boolean;
 }
 
 export interface SubscribedInfo {
