@@ -23,9 +23,9 @@ export function tempDir(t, prefix = 'tw-replay-') {
 
 // Starts a node on `dataDir`; resolves once it prints its URL. `config`
 // (an object) is written to a file and passed with --config.
-export async function startNode(t, dataDir, { config } = {}) {
+export async function startNode(t, dataDir, { config, args: extra = [] } = {}) {
   const args = ['--port=0', '--host=127.0.0.1', `--data-dir=${dataDir}`,
-    '--simulate=false', `--web-root=${WEB_ROOT}`];
+    '--simulate=false', `--web-root=${WEB_ROOT}`, ...extra];
   if (config) {
     const file = join(dataDir + '-config.json');
     writeFileSync(file, JSON.stringify(config));

@@ -102,6 +102,8 @@ void add_node_flags(flag_table& flags, node_options& opts,
   };
   flags["max-state-bytes"] = number_flag<size_t>(ch.max_state_bytes, 1024,
                                                  size_t{1} << 30);
+  flags["state-snapshot-every"] = number_flag<uint64_t>(
+    ch.state_snapshot_every, 1, 10'000'000);
   flags["idempotency-keys"] = number_flag<size_t>(ch.max_keys, 0, 10'000'000);
   flags["max-channels"] = number_flag<size_t>(opts.max_channels, 1,
                                               100'000'000);

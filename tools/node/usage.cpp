@@ -40,6 +40,10 @@ const char* usage() {
   --max-state-bytes=BYTES
                          largest state channel document; publishes past it
                          get too_large (1048576)
+  --state-snapshot-every=N
+                         a state channel stores its whole document every N
+                         records (and 30 s after the last); retention never
+                         trims past it, and a restart re-applies at most N (1000)
   --max-subscriptions=N  channels one client may subscribe to at once (1024)
   --max-channels=N       channels a node holds before new names from `*`
                          patterns get rate_limited / 429 (100000)
