@@ -42,6 +42,8 @@ using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
 using resume_atom = caf::atom_constant<caf::atom("resume")>;
 // Conflation of a slow subscriber's state-channel patches (actors/session.hpp).
 using conflate_atom = caf::atom_constant<caf::atom("conflate")>;
+using retire_atom = caf::atom_constant<caf::atom("retire")>;
+using loaded_atom = caf::atom_constant<caf::atom("loaded")>;
 
 } // namespace tidewire
 

@@ -231,6 +231,18 @@ caf::behavior channel_behavior(channel_actor* self, channel_params params) {
                           st.first_available(), st.meta.last_ts,
                           st.subs.size()};
     },
+    // The directory retires idle channels made from `*` patterns. Only a
+    // channel that never had an update, has no subscriber and nothing in
+    // flight agrees, and it stops at once: a publish or subscribe sent to it
+    // afterwards fails instead of being taken and lost.
+    [self](retire_atom) -> bool {
+      auto& st = self->state;
+      if (st.meta.head != 0 || !st.subs.empty() || !st.pending.empty()
+          || st.busy || !st.key_waiters.empty() || st.cluster.enabled)
+        return false;
+      self->quit();
+      return true;
+    },
     [self](history_atom, uint64_t since, uint64_t limit) {
       return history(self, since, limit);
     },

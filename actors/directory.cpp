@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <optional>
+#include <set>
 #include <type_traits>
 
 #include <caf/actor_system.hpp>
@@ -36,6 +37,11 @@ struct directory_state {
   // Stopping: the directory quits with this reason once every channel is
   // down (a state channel stores its document as it stops).
   std::optional<caf::error> stopping;
+  // Start-up: true once every channel started then has answered (restored).
+  bool loaded = false;
+  std::vector<caf::response_promise> load_waiters;
+  // Channels from `*` patterns seen empty and unsubscribed at the last check.
+  std::set<std::string> idle;
 
   bool clustered() const {
     return static_cast<bool>(cfg.membership);
@@ -182,6 +188,72 @@ caf::result<std::vector<channel_info>> list(directory_actor* self) {
   return rp;
 }
 
+// A channel made from a `*` pattern (not an exactly declared name).
+bool from_pattern(const directory_state& st, const std::string& name) {
+  auto decl = find_decl(st.cfg.decls, name);
+  return decl && decl->pattern != name;
+}
+
+// Start-up is over once every channel started so far has answered: a
+// channel answers only after restoring its state from the store.
+void finish_loading(directory_actor* self) {
+  auto& st = self->state;
+  auto remaining = std::make_shared<size_t>(st.channels.size() + 1);
+  auto done = [self, remaining] {
+    if (--*remaining > 0)
+      return;
+    auto& st = self->state;
+    st.loaded = true;
+    for (auto& rp : std::exchange(st.load_waiters, {}))
+      rp.deliver(ok_atom::value);
+  };
+  for (auto& [name, channel] : st.channels)
+    self->request(channel, caf::infinite, info_atom::value)
+      .then([done](const channel_info&) { done(); },
+            [done](caf::error&) { done(); });
+  done();
+}
+
+// Every idle_retire: channels from patterns that never had an update and
+// had no subscriber at this check and the previous one are asked to retire;
+// those that agree stopped, and the store forgets their names.
+void sweep_idle(directory_actor* self) {
+  auto& st = self->state;
+  auto seen = std::make_shared<std::set<std::string>>(std::exchange(st.idle, {}));
+  for (auto& [name, channel] : st.channels) {
+    if (!from_pattern(st, name))
+      continue;
+    self->request(channel, info_timeout, info_atom::value)
+      .then(
+        [self, seen, channel = channel](const channel_info& info) {
+          auto& st = self->state;
+          if (info.head != 0 || info.subscribers != 0)
+            return;
+          if (!seen->count(info.name)) {
+            st.idle.insert(info.name);
+            return;
+          }
+          self->request(channel, info_timeout, retire_atom::value)
+            .then(
+              [self, name = info.name, channel](bool retired) {
+                if (!retired)
+                  return;
+                auto& st = self->state;
+                if (auto it = st.channels.find(name);
+                    it != st.channels.end() && it->second == channel)
+                  st.channels.erase(it);
+                if (st.cfg.store_writer)
+                  self->request(st.cfg.store_writer, caf::infinite,
+                                retire_atom::value, name)
+                    .then([](ok_atom) {}, [](caf::error&) {});
+              },
+              [](caf::error&) {});
+        },
+        [](caf::error&) {});
+  }
+  self->delayed_send(self, st.cfg.idle_retire, tick_atom::value);
+}
+
 // A new view moves channels: each actor hears its new role. On the first
 // view the declared and stored channels this node owns or replicates start.
 void on_view(directory_actor* self, cluster::cluster_view view) {
@@ -212,6 +284,7 @@ void on_view(directory_actor* self, cluster::cluster_view view) {
   for (auto& meta : std::exchange(st.stored, {}))
     if (auto decl = find_decl(st.cfg.decls, meta.name); decl && here(meta.name))
       ensure_channel(self, meta.name, *decl);
+  finish_loading(self);
 }
 
 caf::result<cluster::resolved> resolve(directory_actor* self,
@@ -278,7 +351,9 @@ caf::behavior directory_behavior(directory_actor* self, directory_config cfg) {
   }
   if (st.cfg.store_writer) {
     // Channels with stored history are listed from the start, not only once
-    // someone asks for them.
+    // someone asks for them. Names from patterns that never had an update
+    // are not: they would come back empty after every restart (and count
+    // against --max-channels), so the store forgets them.
     self
       ->request(st.cfg.store_writer, caf::infinite, list_atom::value)
       .await(
@@ -288,18 +363,42 @@ caf::behavior directory_behavior(directory_actor* self, directory_config cfg) {
             st.stored = metas;
             return;
           }
-          for (auto& meta : metas)
-            if (auto decl = find_decl(st.cfg.decls, meta.name))
-              ensure_channel(self, meta.name, *decl);
+          for (auto& meta : metas) {
+            auto decl = find_decl(st.cfg.decls, meta.name);
+            if (!decl)
+              continue;
+            if (meta.head == 0 && decl->pattern != meta.name
+                && st.cfg.idle_retire.count() > 0) {
+              self->request(st.cfg.store_writer, caf::infinite,
+                            retire_atom::value, meta.name)
+                .then([](ok_atom) {}, [](caf::error&) {});
+              continue;
+            }
+            ensure_channel(self, meta.name, *decl);
+          }
+          finish_loading(self);
         },
         [self](caf::error& err) { self->quit(err); });
+  } else if (!st.clustered()) {
+    finish_loading(self);
   }
+  if (!st.clustered() && st.cfg.idle_retire.count() > 0)
+    self->delayed_send(self, st.cfg.idle_retire, tick_atom::value);
   return {
     [self](get_atom, const std::string& name) { return lookup(self, name); },
     [self](get_atom, const std::string& name, read_atom) {
       return find(self, name);
     },
     [self](list_atom) { return list(self); },
+    [self](loaded_atom) -> caf::result<ok_atom> {
+      auto& st = self->state;
+      if (st.loaded)
+        return ok_atom::value;
+      auto rp = self->make_response_promise();
+      st.load_waiters.push_back(rp);
+      return rp;
+    },
+    [self](tick_atom) { sweep_idle(self); },
     [self](cluster::cluster_view& view) { on_view(self, std::move(view)); },
     [self](const cluster::resolve_request& req) { return resolve(self, req); },
     [self](const cluster::ensure_request& req) -> caf::result<ok_atom> {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,11 @@ struct directory_config {
   // inventing names must not grow the node without bound. Declared and
   // stored channels are always served.
   size_t max_channels = 100'000;
+  // A channel made from a `*` pattern that never had an update and has no
+  // subscriber at two checks this far apart is retired: its actor stops and
+  // its name is forgotten by the store (--channel-idle-s; 0: never). Stored
+  // ones of that kind are not started again after a restart either.
+  std::chrono::seconds idle_retire{300};
   // Cluster mode (both valid): the membership actor, whose cluster_view
   // decides where each channel lives, and this node's `node` actor, on which
   // the directory registers itself as the "channels" service for peers.
@@ -42,6 +48,8 @@ struct directory_config {
 //        (unknown_channel for a name that was never published or subscribed)
 //   (list_atom) -> std::vector<channel_info>   ordered by name; unavailable
 //        when a channel does not answer (never a partial list)
+//   (loaded_atom) -> ok_atom   once every channel started at start-up
+//        (declared and stored ones) has restored its state from the store
 // In cluster mode a name maps to the channel actor if this node owns it, or
 // to a follower of the owner's channel (a relay, or the replica) otherwise;
 // sessions cannot tell the two apart. Until the first view arrives, get is

@@ -92,6 +92,12 @@ caf::behavior store_writer(writer_actor* self, store_ptr store) {
                             std::chrono::milliseconds{max_age_ms}, now_ms);
       return answer(self, store, st, std::move(meta));
     },
+    [store](retire_atom, const std::string& name) -> caf::result<ok_atom> {
+      auto st = store->remove_empty_channel(name);
+      if (!st.ok())
+        return store_error(st);
+      return ok_atom::value;
+    },
     [store](list_atom) -> caf::result<std::vector<channel_meta>> {
       std::vector<channel_meta> metas;
       auto st = store->list_channels(&metas);

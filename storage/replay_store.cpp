@@ -202,6 +202,28 @@ rocksdb::Status replay_store::create_channel(const std::string& name,
   return rocksdb::Status::OK();
 }
 
+rocksdb::Status replay_store::remove_empty_channel(const std::string& name) {
+  if (read_only())
+    return read_only_error();
+  auto& d = *impl_;
+  // Under the creation lock: a create of the same name waits for the delete.
+  std::lock_guard<std::mutex> guard{d.create_mutex};
+  channel_meta existing;
+  auto s = load_meta(name, &existing);
+  if (s.IsNotFound())
+    return rocksdb::Status::OK();
+  if (!s.ok())
+    return s;
+  if (existing.head != 0)
+    return rocksdb::Status::InvalidArgument("channel " + name
+                                            + " has updates");
+  rocksdb::WriteBatch batch;
+  s = batch.Delete(d.meta, keys::channel_key(name));
+  if (s.ok())
+    s = write_batch(d, d.write_opts, batch);
+  return s;
+}
+
 rocksdb::Status
 replay_store::list_channels(std::vector<channel_meta>* out) const {
   out->clear();

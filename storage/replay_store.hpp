@@ -88,6 +88,11 @@ public:
                                              const std::string& kind,
                                              channel_meta* out);
 
+  // Forgets a channel that never had an update (stored head 0): its
+  // metadata goes, so a restart does not bring the name back. Its id is not
+  // reused. Status::InvalidArgument when it has updates; OK when unknown.
+  [[nodiscard]] rocksdb::Status remove_empty_channel(const std::string& name);
+
   // Every channel's metadata (with documents, like load_meta), by name.
   [[nodiscard]] rocksdb::Status
   list_channels(std::vector<channel_meta>* out) const;

@@ -10,8 +10,10 @@
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
+#include <caf/event_based_actor.hpp>
 #include <caf/scoped_actor.hpp>
 
+#include "actors/atoms.hpp"
 #include "actors/directory.hpp"
 #include "actors/errors.hpp"
 #include "actors/sources/sources.hpp"
@@ -153,6 +155,7 @@ int run(const node_options& given) {
   cluster = *started;
   directory_config dir_cfg{opts.decls, opts.channel, stores.writer,
                            stores.reader, opts.max_channels};
+  dir_cfg.idle_retire = opts.channel_idle;
   if (opts.cluster.enabled) {
     dir_cfg.membership = cluster.membership;
     dir_cfg.node = cluster.node;
@@ -170,15 +173,29 @@ int run(const node_options& given) {
     shutdown_actors();
     return 1;
   }
-  server.set_ready(true);
-  std::cout << "tidewire listening on "
-            << (opts.server.tls ? "https://" : "http://") << opts.server.host
-            << ':' << *port << std::endl;
+  // Ready (the line on stdout, /readyz 200) once every declared and stored
+  // channel has restored its state; a signal meanwhile still stops the node.
+  auto ready_line = std::string{"tidewire listening on "}
+                    + (opts.server.tls ? "https://" : "http://")
+                    + opts.server.host + ':' + std::to_string(*port);
+  auto announcer = sys.spawn(
+    [&server, ready_line](caf::event_based_actor* self, caf::actor dir) {
+      self->request(dir, caf::infinite, loaded_atom::value)
+        .then(
+          [self, &server, ready_line](ok_atom) {
+            server.set_ready(true);
+            std::cout << ready_line << std::endl;
+            self->quit();
+          },
+          [self](caf::error&) { self->quit(); });
+    },
+    directory);
 
   int sig = 0;
   sigwait(&signals, &sig);
   std::cerr << "tidewire: " << (sig == SIGINT ? "SIGINT" : "SIGTERM")
             << ", shutting down\n";
+  stop_actor(sys, announcer); // it must not touch the server after this
   server.drain();
   server.stop();
   shutdown_actors();

@@ -107,6 +107,13 @@ void add_node_flags(flag_table& flags, node_options& opts,
   flags["idempotency-keys"] = number_flag<size_t>(ch.max_keys, 0, 10'000'000);
   flags["max-channels"] = number_flag<size_t>(opts.max_channels, 1,
                                               100'000'000);
+  flags["channel-idle-s"] = [&opts](auto& f, auto& v) {
+    int64_t seconds = 0;
+    if (auto err = parse_number<int64_t>(f, v, 0, 30 * 86'400, seconds))
+      return err;
+    opts.channel_idle = std::chrono::seconds{seconds};
+    return caf::error{};
+  };
   auto& sched = opts.scheduler;
   flags["scheduler-threads"] = number_flag<size_t>(sched.threads, 1, 256);
   flags["scheduler-throughput"] = number_flag<size_t>(sched.max_throughput, 1,

@@ -47,6 +47,7 @@ struct node_options {
   std::vector<channel_decl> decls;
   channel_limits channel;
   size_t max_channels = directory_config{}.max_channels;
+  std::chrono::seconds channel_idle = directory_config{}.idle_retire;
   source_settings sources;
   scheduler_settings scheduler;
   cluster_options cluster;

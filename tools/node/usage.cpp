@@ -47,6 +47,9 @@ const char* usage() {
   --max-subscriptions=N  channels one client may subscribe to at once (1024)
   --max-channels=N       channels a node holds before new names from `*`
                          patterns get rate_limited / 429 (100000)
+  --channel-idle-s=N     retire a channel made from a `*` pattern that never
+                         had an update and has no subscriber after N to 2N
+                         seconds; 0 never (300)
   --scheduler-threads=N  actor scheduler threads (2)
   --scheduler-throughput=N
                          messages an actor handles before yielding (300)
