@@ -158,7 +158,7 @@ rocksdb::Status replay_store::open_channel(const std::string& name,
   rocksdb::WriteBatch batch;
   s = put_meta(d, batch, *out);
   if (s.ok())
-    s = write_batch(d, d.write_opts, batch);
+    s = write_batch(d, batch, false);
   return s;
 }
 
@@ -220,7 +220,7 @@ rocksdb::Status replay_store::remove_empty_channel(const std::string& name) {
   rocksdb::WriteBatch batch;
   s = batch.Delete(d.meta, keys::channel_key(name));
   if (s.ok())
-    s = write_batch(d, d.write_opts, batch);
+    s = write_batch(d, batch, false);
   return s;
 }
 

@@ -38,6 +38,11 @@ int cmd_export(const args_t& argv, std::ostream& out, std::ostream& err) {
       throw runtime_error("cannot write " + *path);
     dest = &file;
   }
+  // Before its first stored snapshot a state channel's document at
+  // state_seq 0 is the empty object; import stores it so, and a second
+  // export must say the same.
+  if (meta.kind == "state" && meta.state.empty())
+    meta.state = "{}";
   export_header h{meta.name, meta.kind, meta.epoch, meta.state,
                   meta.first, meta.head, meta.last_ts, meta.state_seq};
   *dest << header_line(h) << '\n';
