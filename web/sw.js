@@ -7,7 +7,7 @@
 // successful answer refreshes the copy. Live data (/ws) and the HTTP API are
 // never cached here.
 
-const CACHE = 'tidewire-shell-v1';
+const CACHE = 'tidewire-shell-v2';
 const SHELL = [
   './',
   'index.html',
@@ -23,6 +23,7 @@ const SHELL = [
   'client/merge-patch.js',
   'client/backoff.js',
   'client/emitter.js',
+  'client/msgpack.js',
   'modules/alerts.js',
   'modules/blotter.js',
   'modules/cache.js',
