@@ -91,6 +91,9 @@ struct cluster_fixture : actor_fixture {
     nd.node_actor = sys.spawn(fake_node, std::make_shared<services>());
     nd.membership = sys.spawn(fake_membership);
     directory_config cfg;
+    // The deterministic scheduler fires every pending timeout in run(), so
+    // the periodic idle-channel sweep would never let it finish.
+    cfg.idle_retire = std::chrono::seconds(0);
     cfg.decls = {{"c.*", "stream"}, {"s.*", "state"}};
     cfg.limits = test_limits();
     cfg.store_writer = nd.stores.writer;

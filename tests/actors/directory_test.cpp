@@ -14,6 +14,9 @@ namespace {
 struct directory_fixture : actor_fixture {
   caf::actor spawn_dir(size_t max_channels = directory_config{}.max_channels) {
     directory_config cfg;
+    // The deterministic scheduler fires every pending timeout in run(), so
+    // the periodic idle-channel sweep would never let it finish.
+    cfg.idle_retire = std::chrono::seconds(0);
     cfg.max_channels = max_channels;
     cfg.decls = {{"trades", "stream"}, {"positions.*", "state"}};
     cfg.limits = test_limits();

@@ -249,6 +249,9 @@ CAF_TEST(a state document past its size limit is refused publish by publish) {
 
 CAF_TEST(a session tells its client when a subscribed channel stops) {
   directory_config cfg;
+  // The deterministic scheduler fires every pending timeout in run(), so
+  // the periodic idle-channel sweep would never let it finish.
+  cfg.idle_retire = std::chrono::seconds(0);
   cfg.decls = default_channel_decls();
   cfg.limits = test_limits();
   auto directory = spawn_directory(sys, cfg);

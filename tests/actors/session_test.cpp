@@ -40,6 +40,9 @@ struct session_fixture : actor_fixture {
   // that counts the channel lookups.
   caf::actor start_session(std::shared_ptr<int> lookups = nullptr) {
     directory_config cfg;
+    // The deterministic scheduler fires every pending timeout in run(), so
+    // the periodic idle-channel sweep would never let it finish.
+    cfg.idle_retire = std::chrono::seconds(0);
     cfg.decls = default_channel_decls();
     cfg.decls.push_back(channel_decl{"resume.*", "stream"});
     cfg.limits = test_limits();

@@ -47,6 +47,9 @@ CAF_TEST(the market numbers agree with each other) {
 
 CAF_TEST(a state source publishes merge patches its channel can rebuild) {
   directory_config cfg;
+  // The deterministic scheduler fires every pending timeout in run(), so
+  // the periodic idle-channel sweep would never let it finish.
+  cfg.idle_retire = std::chrono::seconds(0);
   cfg.decls = default_channel_decls();
   cfg.limits = test_limits();
   auto dir = spawn_directory(sys, cfg);
