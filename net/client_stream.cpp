@@ -60,6 +60,29 @@ client_stream::client_stream(asio::ip::tcp::socket&& socket,
     plain_.emplace(on_strand(std::move(socket), ioc));
 }
 
+void client_stream::async_end(std::chrono::steady_clock::duration timeout,
+                               std::function<void()> done) {
+  auto tcp_shutdown = [this] {
+    boost::system::error_code ignored;
+    next_layer().socket().shutdown(asio::ip::tcp::socket::shutdown_both,
+                                   ignored);
+  };
+  if (!tls_ || !SSL_is_init_finished(tls_->native_handle())) {
+    boost::system::error_code ignored;
+    next_layer().socket().shutdown(asio::ip::tcp::socket::shutdown_send,
+                                   ignored);
+    return done();
+  }
+  // The shutdown sends close_notify, then waits for the client's (or the
+  // expiry, or an error: the client is gone either way).
+  next_layer().expires_after(timeout);
+  tls_->async_shutdown(
+    [tcp_shutdown, done = std::move(done)](boost::system::error_code) {
+      tcp_shutdown();
+      done();
+    });
+}
+
 std::shared_ptr<tls_context> load_tls_context(const std::string& cert_file,
                                               const std::string& key_file,
                                               std::string& error) {

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <optional>
 #include <utility>
 
@@ -65,8 +67,30 @@ public:
       plain_->async_read_some(buffers, std::forward<Handler>(handler));
   }
 
+  // The peer's close frame carried a code RFC 6455 does not allow (5000 and
+  // above pass Beast's check): Beast echoes the code, but the connection
+  // must fail with 1002. That echo, the next bare close frame written, goes
+  // out as 1002 instead: inside TLS like any frame, and the close then ends
+  // as usual (TLS close_notify, TCP shutdown).
+  void refuse_close_code() noexcept { refuse_close_ = true; }
+
+  // Ends the connection after the last response: over TLS a close_notify
+  // first (the client can tell a complete answer from a cut one; bounded by
+  // `timeout`), then the TCP shutdown. `done` runs after both, on the strand.
+  void async_end(std::chrono::steady_clock::duration timeout,
+                 std::function<void()> done);
+
   template <class ConstBuffers, class Handler>
   void async_write_some(const ConstBuffers& buffers, Handler&& handler) {
+    if (refuse_close_ && is_bare_close(buffers)) {
+      // Same length as the echo, so a partial write stays consistent.
+      static constexpr unsigned char protocol_error_close[] = {0x88, 0x02,
+                                                               0x03, 0xEA};
+      auto out = boost::asio::buffer(protocol_error_close);
+      if (tls_)
+        return tls_->async_write_some(out, std::forward<Handler>(handler));
+      return plain_->async_write_some(out, std::forward<Handler>(handler));
+    }
     if (tls_)
       tls_->async_write_some(buffers, std::forward<Handler>(handler));
     else
@@ -74,8 +98,19 @@ public:
   }
 
 private:
+  // A server close frame with a code and no reason (unmasked, 4 bytes).
+  template <class ConstBuffers>
+  static bool is_bare_close(const ConstBuffers& buffers) {
+    if (boost::asio::buffer_size(buffers) != 4)
+      return false;
+    boost::asio::const_buffer first = *boost::asio::buffer_sequence_begin(buffers);
+    return first.size() > 0
+           && *static_cast<const unsigned char*>(first.data()) == 0x88;
+  }
+
   std::optional<tcp_layer> plain_;
   std::optional<tls_layer> tls_;
+  bool refuse_close_ = false;
 };
 
 // The WebSocket close ends with a teardown of the stream (found by ADL):

@@ -518,9 +518,7 @@ void http_session::on_write(bool close, boost::system::error_code ec,
 }
 
 void http_session::do_close() {
-  boost::system::error_code ignored;
-  stream_.next_layer().socket().shutdown(asio::ip::tcp::socket::shutdown_send,
-                                         ignored);
+  stream_.async_end(state_->cfg.handshake_timeout, [self = shared_from_this()] {});
 }
 
 } // namespace tidewire::net

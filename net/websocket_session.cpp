@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <boost/asio/post.hpp>
-#include <boost/asio/write.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/websocket.hpp>
 
@@ -50,9 +49,6 @@ bool close_code_out_of_range(uint16_t code) {
 // How long a connection closed for abuse may take to send its close frame
 // before the socket is closed under it.
 constexpr auto abuse_linger = std::chrono::milliseconds(200);
-
-// A close frame from server to client (unmasked) with code 1002.
-constexpr unsigned char protocol_error_close[] = {0x88, 0x02, 0x03, 0xEA};
 
 } // namespace
 
@@ -142,15 +138,9 @@ void websocket_session::start() {
 void websocket_session::on_peer_close() {
   if (!close_code_out_of_range(ws_.reason().code))
     return;
-  // Beast would echo the code; RFC 6455 says fail the connection with 1002.
-  // The close frame goes straight to the socket (only when no frame of ours
-  // is half written, and not inside TLS records), then the socket is shut so
-  // Beast's echo goes nowhere.
-  auto& socket = beast::get_lowest_layer(ws_).socket();
-  boost::system::error_code ignored;
-  if (!writing_ && !ws_.next_layer().tls())
-    asio::write(socket, asio::buffer(protocol_error_close), ignored);
-  socket.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  // Beast would echo the code; RFC 6455 says fail the connection with 1002:
+  // the stream writes the echo as 1002, over TLS too.
+  ws_.next_layer().refuse_close_code();
   closing_ = true;
 }
 

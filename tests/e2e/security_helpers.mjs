@@ -3,6 +3,7 @@
 // cannot: bad close codes, invalid UTF-8, frames after a close) and raw HTTP.
 import crypto from 'node:crypto';
 import net from 'node:net';
+import tls from 'node:tls';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -70,14 +71,16 @@ function statuses(data) {
 // A minimal WebSocket client on a raw socket: masked frames out, server
 // frames parsed into {opcode, payload}.
 export class RawWs {
-  static connect(port, { path: p = '/ws', headers = {}, localAddress } = {}) {
+  // With `ca` (a PEM certificate to trust) it speaks wss.
+  static connect(port, { path: p = '/ws', headers = {}, localAddress, ca } = {}) {
     return new Promise((resolve, reject) => {
-      const sock = net.connect({ port, host: '127.0.0.1', localAddress });
+      const sock = ca ? tls.connect({ port, host: '127.0.0.1', ca, localAddress })
+        : net.connect({ port, host: '127.0.0.1', localAddress });
       const key = crypto.randomBytes(16).toString('base64');
       let buf = Buffer.alloc(0);
       const timer = setTimeout(() => { sock.destroy(); reject(new Error('raw ws handshake timed out')); }, TIMEOUT_MS);
       sock.on('error', (e) => { clearTimeout(timer); reject(e); });
-      sock.on('connect', () => {
+      sock.on(ca ? 'secureConnect' : 'connect', () => {
         const extra = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
         sock.write(`GET ${p} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n`
           + `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n${extra}\r\n`);

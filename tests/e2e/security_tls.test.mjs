@@ -11,9 +11,11 @@ import tls from 'node:tls';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Duplex } from 'node:stream';
 import WebSocket from 'ws';
 import { startNode, runNode } from './node_process.mjs';
 import { Client } from './client.mjs';
+import { RawWs } from './security_helpers.mjs';
 import { TidewireClient } from '../../web/client/tidewire.js';
 
 const TIMEOUT_MS = 10000;
@@ -137,6 +139,68 @@ test('the JavaScript client works over wss (ws with `ca`)', { timeout: 20000 }, 
     assert.equal(u.seq, ack.seq);
   } finally {
     client.close();
+  }
+});
+
+test('over wss, close codes outside RFC 6455 get a 1002 close frame; valid ones are echoed', async () => {
+  for (const [sent, expected] of [[5000, 1002], [65535, 1002], [1004, 1002], [4000, 4000], [1000, 1000]]) {
+    const ws = await RawWs.connect(node.port, { ca });
+    try {
+      await ws.next((f) => f.opcode === 1); // welcome
+      ws.close(sent);
+      assert.equal(await ws.closeCode(), expected, `close code ${sent}`);
+      // Exactly one close frame, and the server ends the connection.
+      await ws.socketClosed();
+      assert.equal(ws.frames.filter((f) => f.opcode === 8).length, 0, `a second close frame after ${sent}`);
+    } finally {
+      ws.destroy();
+    }
+  }
+});
+
+// The record types the node sent on one TLS 1.2 connection (in TLS 1.2 an
+// alert's record type is visible even though its content is encrypted), and
+// the decrypted response.
+function tls12Records(text) {
+  return new Promise((resolve, reject) => {
+    const raw = net.connect(node.port, '127.0.0.1');
+    let bytes = Buffer.alloc(0);
+    // TLS over a tap on the raw socket, so the records can be seen.
+    const tap = new Duplex({
+      read() {},
+      write(chunk, _enc, cb) { raw.write(chunk, cb); },
+      final(cb) { raw.end(); cb(); },
+    });
+    raw.on('data', (d) => { bytes = Buffer.concat([bytes, d]); tap.push(d); });
+    raw.on('end', () => tap.push(null));
+    raw.on('error', () => { /* a reset also ends it */ });
+    const socket = tls.connect({ socket: tap, ca, maxVersion: 'TLSv1.2' });
+    let response = '';
+    const timer = setTimeout(() => { raw.destroy(); reject(new Error('the node kept the connection open')); }, TIMEOUT_MS);
+    socket.on('secureConnect', () => socket.write(text));
+    socket.on('data', (d) => { response += d; });
+    socket.on('error', () => { /* a reset also ends it */ });
+    raw.on('close', () => {
+      clearTimeout(timer);
+      const types = [];
+      for (let off = 0; off + 5 <= bytes.length; off += 5 + bytes.readUInt16BE(off + 3)) types.push(bytes[off]);
+      resolve({ types, response });
+    });
+  });
+}
+
+test('an https response that closes the connection ends with a TLS close_notify', async () => {
+  const ALERT = 21;
+  const APPLICATION_DATA = 23;
+  for (const text of ['GET /livez HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n',
+    'GET /livez HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n',
+    'GET /no-such-page HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n']) {
+    const { types, response } = await tls12Records(text);
+    assert.match(response, /^HTTP\/1\.[01] (200|404) /, text);
+    assert.ok(types.includes(APPLICATION_DATA), `records ${types}`);
+    // The response, then the close_notify alert last: nothing cut.
+    assert.equal(types.at(-1), ALERT, `records ${types} for ${JSON.stringify(text)}`);
+    assert.equal(types.filter((t) => t === ALERT).length, 1, `records ${types}`);
   }
 });
 
