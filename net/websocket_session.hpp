@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <chrono>
 #include <string>
@@ -36,11 +37,15 @@ struct server_state;
 //   client ◀──one message── write ◀──deliver(batch)───── session actor
 //                                   └──written_atom────▶ (only when asked)
 //
-// Batches delivered while a write is in flight wait in `queue_` and all go
-// out as the next write (one message, up to max_message_bytes). deliver(),
-// notify_written() and close() are the only members called from other
-// threads (the session actor's); they only post to the strand. Everything
-// else runs on the strand. The session actor holds this object as its client_link until it
+// deliver() appends to `inbox_` and posts to the strand only when the strand
+// is not already bound to look at it (a drain posted, or a write in flight
+// whose completion takes the inbox): a connection under load costs one post
+// per burst, not one per batch. Batches that arrive while a write is in
+// flight all go out as the next write (one message, up to
+// max_message_bytes). deliver(), notify_written() and close() are the only
+// members called from other threads (the session actor's); the inbox is the
+// only state they touch, under its own mutex (shared by exactly these two
+// parties, like a mailbox). Everything else runs on the strand. The session actor holds this object as its client_link until it
 // quits, which it does once told closed_atom.
 class websocket_session : public client_link,
                           public std::enable_shared_from_this<websocket_session> {
@@ -93,7 +98,8 @@ private:
   void on_peer_close();
   void protocol_error(const std::string& code, const std::string& message,
                       const std::string& id_json);
-  void enqueue(frame_batch frames);
+  void drain_inbox();
+  bool take_inbox();
   void write_next();
   void report_written();
   void pop_batch();
@@ -117,6 +123,10 @@ private:
   caf::actor actor_;
   parser_limits limits_;
   wire_format format_ = wire_format::json; // from the subprotocol
+  // The session actor's hand-over: batches not yet taken by the strand.
+  std::mutex inbox_mutex_;
+  std::vector<frame_batch> inbox_;
+  bool inbox_watched_ = false; // the strand will take the inbox unprompted
   std::vector<frame_batch> queue_; // batches waiting for the next write
   size_t queue_head_ = 0;          // queue_[0, queue_head_) are written
   size_t queue_pos_ = 0;           // frames of queue_[queue_head_] written

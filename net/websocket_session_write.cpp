@@ -55,10 +55,19 @@ size_t put_array_header(std::string& out, size_t count) {
 } // namespace
 
 void websocket_session::deliver(frame_batch frames) {
-  asio::post(ws_.get_executor(),
-             [self = shared_from_this(), frames = std::move(frames)]() mutable {
-               self->enqueue(std::move(frames));
-             });
+  if (frames->empty())
+    return;
+  bool post = false;
+  {
+    std::lock_guard lock{inbox_mutex_};
+    inbox_.push_back(std::move(frames));
+    post = !std::exchange(inbox_watched_, true);
+  }
+  // A write in flight takes the inbox when it completes, and a drain already
+  // posted takes it when it runs: only the first batch of a burst posts.
+  if (post)
+    asio::post(ws_.get_executor(),
+               [self = shared_from_this()] { self->drain_inbox(); });
 }
 
 void websocket_session::notify_written(uint64_t total) {
@@ -74,12 +83,26 @@ void websocket_session::notify_written(uint64_t total) {
   });
 }
 
-void websocket_session::enqueue(frame_batch frames) {
-  if (closing_ || closed_ || frames->empty())
-    return;
-  queue_.push_back(std::move(frames));
-  if (!writing_)
+void websocket_session::drain_inbox() {
+  if (take_inbox() && !writing_)
     write_next();
+}
+
+// Moves what the session handed over into the write queue. Returns whether
+// there is a write in flight or one to start; while so, the strand takes the
+// inbox again when the write completes, and deliver() need not post.
+bool websocket_session::take_inbox() {
+  std::lock_guard lock{inbox_mutex_};
+  const bool open = !closing_ && !closed_;
+  if (open)
+    for (auto& batch : inbox_)
+      queue_.push_back(std::move(batch));
+  inbox_.clear();
+  const bool busy = writing_ || (open && queue_head_ < queue_.size());
+  if (!busy && inbox_.capacity() > 16)
+    std::vector<frame_batch>{}.swap(inbox_);
+  inbox_watched_ = busy;
+  return busy;
 }
 
 void websocket_session::write_next() {
@@ -157,18 +180,22 @@ void websocket_session::on_write(boost::system::error_code ec, std::size_t) {
   if (stat_messages_ >= stats_step)
     flush_stats();
   report_written();
-  if (queue_head_ < queue_.size() && !closing_)
+  if (take_inbox())
     write_next();
 }
 
-// Drops the written front batch. The queue is a vector (an empty std::deque
-// would allocate on every connection) that starts over once drained.
+// Drops everything not yet written (the connection failed or closed).
 void websocket_session::clear_queue() {
   std::vector<frame_batch>{}.swap(queue_);
   queue_head_ = 0;
   queue_pos_ = 0;
+  std::lock_guard lock{inbox_mutex_};
+  std::vector<frame_batch>{}.swap(inbox_);
+  inbox_watched_ = false;
 }
 
+// Drops the written front batch. The queue is a vector (an empty std::deque
+// would allocate on every connection) that starts over once drained.
 void websocket_session::pop_batch() {
   queue_[queue_head_++].reset();
   queue_pos_ = 0;
@@ -177,7 +204,7 @@ void websocket_session::pop_batch() {
     if (queue_.capacity() > 16)
       std::vector<frame_batch>{}.swap(queue_);
     else
-      clear_queue();
+      queue_.clear();
   }
 }
 
