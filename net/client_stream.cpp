@@ -5,6 +5,8 @@
 #include <fstream>
 #include <unistd.h>
 
+#include <boost/beast/core/detect_ssl.hpp>
+
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
@@ -80,6 +82,30 @@ void client_stream::async_end(std::chrono::steady_clock::duration timeout,
     [tcp_shutdown, done = std::move(done)](boost::system::error_code) {
       tcp_shutdown();
       done();
+    });
+}
+
+void client_stream::async_start_tls(boost::beast::flat_buffer& buffer,
+                                    std::chrono::steady_clock::duration timeout,
+                                    tls_start_handler done) {
+  next_layer().expires_after(timeout);
+  boost::beast::async_detect_ssl(
+    next_layer(), buffer,
+    [this, &buffer, done = std::move(done)](boost::system::error_code ec,
+                                            bool is_tls) mutable {
+      if (ec)
+        return done(tls_start::detect_failed, ec);
+      if (!is_tls)
+        return done(tls_start::plain_http, {});
+      tls_->async_handshake(
+        asio::ssl::stream_base::server, buffer.data(),
+        [&buffer, done = std::move(done)](boost::system::error_code ec,
+                                          std::size_t used) {
+          if (ec)
+            return done(tls_start::handshake_failed, ec);
+          buffer.consume(used);
+          done(tls_start::ready, {});
+        });
     });
 }
 

@@ -10,6 +10,7 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core/basic_stream.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 #include <boost/beast/websocket/teardown.hpp>
@@ -58,6 +59,27 @@ public:
 
   // The TLS layer, null for plain TCP.
   tls_layer* tls() noexcept { return tls_ ? &*tls_ : nullptr; }
+
+  // What the first bytes on a TLS port turned out to be.
+  enum class tls_start {
+    ready,            // a TLS client, handshake done
+    plain_http,       // not a TLS ClientHello: a plain-HTTP client
+    detect_failed,    // the first bytes never came (ec says why)
+    handshake_failed, // a TLS client whose handshake failed (ec says why)
+  };
+  using tls_start_handler =
+    std::function<void(tls_start, boost::system::error_code)>;
+
+  // Sniffs whether the first bytes are a TLS ClientHello and, if so,
+  // completes the server handshake with the bytes already seen. Detection
+  // and handshake together expire after `timeout`, so a client that
+  // connects and stays silent is dropped. Must run on the strand, on a
+  // stream made with a tls_context; the stream must not move and `buffer`
+  // must stay alive until `done` runs. On ready the handshake's bytes are consumed from `buffer`; on
+  // plain_http `buffer` holds the bytes read so far.
+  void async_start_tls(boost::beast::flat_buffer& buffer,
+                       std::chrono::steady_clock::duration timeout,
+                       tls_start_handler done);
 
   template <class MutableBuffers, class Handler>
   void async_read_some(const MutableBuffers& buffers, Handler&& handler) {

@@ -228,10 +228,13 @@ unsigned http_status(std::string_view code) {
   return 500;
 }
 
+std::string error_json(std::string_view code, std::string_view message) {
+  return json{{"error", {{"code", code}, {"message", message}}}}.dump();
+}
+
 api_response error_response(unsigned status, std::string_view code,
                             std::string_view message) {
-  json body{{"error", {{"code", code}, {"message", message}}}};
-  return api_response{status, body.dump(), {}};
+  return api_response{status, error_json(code, message), {}};
 }
 
 api_response error_response(std::string_view code, std::string_view message) {

@@ -63,7 +63,10 @@ bool is_json_media_type(std::string_view content_type);
 // The one mapping of protocol error codes to HTTP statuses.
 unsigned http_status(std::string_view error_code);
 
-// {"error":{"code":code,"message":message}} with the status of `code`.
+// The error body of every HTTP answer: {"error":{"code":code,"message":message}}.
+std::string error_json(std::string_view code, std::string_view message);
+
+// That body with the status of `code`.
 api_response error_response(std::string_view code, std::string_view message);
 
 // Same body, explicit status (404 for unknown paths, 405, ...).

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "net/url.hpp"
+
 namespace tidewire::net {
 
 std::string_view trim(std::string_view s) {
@@ -113,6 +115,16 @@ std::optional<std::string_view> bearer_token(std::string_view authorization) {
   if (token.empty())
     return std::nullopt;
   return token;
+}
+
+std::optional<std::string> request_token(std::string_view authorization,
+                                         std::string_view query) {
+  if (auto bearer = bearer_token(authorization))
+    return std::string{*bearer};
+  if (auto params = parse_query(query))
+    if (auto it = params->find("token"); it != params->end())
+      return it->second;
+  return std::nullopt;
 }
 
 } // namespace tidewire::net

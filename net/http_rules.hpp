@@ -44,4 +44,11 @@ bool origin_allowed(std::optional<std::string_view> origin,
 // other scheme or an empty token.
 std::optional<std::string_view> bearer_token(std::string_view authorization);
 
+// A token from `Authorization: Bearer T`, else from `?token=T` (for clients
+// that cannot set headers, such as a browser's WebSocket; it ends up in
+// access logs, so the header is preferred when both are there). `query` is
+// the undecoded query without '?'.
+std::optional<std::string> request_token(std::string_view authorization,
+                                         std::string_view query);
+
 } // namespace tidewire::net

@@ -1,26 +1,19 @@
 #include "net/http_session.hpp"
 
-#include <filesystem>
 #include <string>
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/bind_handler.hpp>
-#include <boost/beast/core/detect_ssl.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
-#include <nlohmann/json.hpp>
-
-#include "actors/api.hpp"
-#include "actors/errors.hpp"
-#include "net/cluster_api.hpp"
+#include "net/beast_text.hpp"
 #include "net/fail.hpp"
 #include "net/handshake.hpp"
 #include "net/http_api.hpp"
 #include "net/http_rules.hpp"
 #include "net/server_state.hpp"
-#include "net/static_files.hpp"
 #include "net/url.hpp"
 #include "net/websocket_session.hpp"
 
@@ -30,36 +23,6 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 namespace websocket = beast::websocket;
-
-namespace {
-
-std::string_view sv(beast::string_view s) {
-  return {s.data(), s.size()};
-}
-
-beast::string_view bsv(std::string_view s) {
-  return {s.data(), s.size()};
-}
-
-// A token from `Authorization: Bearer T`, else from `?token=T` (for clients
-// that cannot set headers, such as a browser's WebSocket; it ends up in
-// access logs, so the header is preferred when both are there).
-std::optional<std::string> request_token(std::string_view authorization,
-                                         std::string_view query) {
-  if (auto bearer = bearer_token(authorization))
-    return std::string{*bearer};
-  if (auto params = parse_query(query))
-    if (auto it = params->find("token"); it != params->end())
-      return it->second;
-  return std::nullopt;
-}
-
-std::string error_body(std::string_view code, std::string_view message) {
-  return nlohmann::json{{"error", {{"code", code}, {"message", message}}}}
-    .dump();
-}
-
-} // namespace
 
 http_session::http_session(asio::ip::tcp::socket&& socket,
                            std::shared_ptr<server_state> state,
@@ -81,7 +44,7 @@ void http_session::run() {
   // Called by the listener, outside the strand: start on it.
   asio::dispatch(stream_.get_executor(),
                  beast::bind_front_handler(stream_.tls()
-                                             ? &http_session::detect_tls
+                                             ? &http_session::start_tls
                                              : &http_session::do_read,
                                            shared_from_this()));
 }
@@ -89,39 +52,33 @@ void http_session::run() {
 // On a TLS port the first bytes say whether a TLS client or a plain HTTP
 // one is talking; the handshake, bytes seen included, has the handshake
 // timeout, so a client that connects and stays silent is dropped.
-void http_session::detect_tls() {
-  stream_.next_layer().expires_after(state_->cfg.handshake_timeout);
-  beast::async_detect_ssl(stream_.next_layer(), buffer_,
-                          beast::bind_front_handler(&http_session::on_detect,
+void http_session::start_tls() {
+  stream_.async_start_tls(buffer_, state_->cfg.handshake_timeout,
+                          beast::bind_front_handler(&http_session::on_tls_start,
                                                     shared_from_this()));
 }
 
-void http_session::on_detect(boost::system::error_code ec, bool is_tls) {
-  if (ec) {
-    fail(ec, "tls detect", id_);
-    return do_close();
+void http_session::on_tls_start(client_stream::tls_start outcome,
+                                boost::system::error_code ec) {
+  using tls_start = client_stream::tls_start;
+  switch (outcome) {
+    case tls_start::ready:
+      return do_read();
+    case tls_start::plain_http:
+      return refuse_plain_http();
+    case tls_start::detect_failed:
+      fail(ec, "tls detect", id_);
+      return do_close();
+    case tls_start::handshake_failed: {
+      // Scanners and clients that do not trust the certificate end up here:
+      // logged at most at the rate limit of fail(), then dropped.
+      bump(state_->stats.tls_handshake_failures_total);
+      fail(ec, "tls handshake", id_);
+      boost::system::error_code ignored;
+      stream_.next_layer().socket().close(ignored);
+      return;
+    }
   }
-  if (!is_tls)
-    return refuse_plain_http();
-  stream_.tls()->async_handshake(
-    asio::ssl::stream_base::server, buffer_.data(),
-    beast::bind_front_handler(&http_session::on_handshake,
-                              shared_from_this()));
-}
-
-void http_session::on_handshake(boost::system::error_code ec,
-                                std::size_t used) {
-  if (ec) {
-    // Scanners and clients that do not trust the certificate end up here:
-    // logged at most at the rate limit of fail(), then dropped.
-    bump(state_->stats.tls_handshake_failures_total);
-    fail(ec, "tls handshake", id_);
-    boost::system::error_code ignored;
-    stream_.next_layer().socket().close(ignored);
-    return;
-  }
-  buffer_.consume(used);
-  do_read();
 }
 
 // A plain-HTTP client on the TLS port gets one plain-text answer saying so
@@ -159,7 +116,7 @@ void http_session::on_read(boost::system::error_code ec, std::size_t) {
     return do_close();
   if (ec == http::error::body_limit) {
     return send_json(413,
-                     error_body("too_large",
+                     error_json("too_large",
                                 "request body is larger than "
                                   + std::to_string(state_->cfg.http_body_limit)
                                   + " bytes"),
@@ -169,7 +126,7 @@ void http_session::on_read(boost::system::error_code ec, std::size_t) {
     if (is_noise(ec))
       return do_close();
     fail(ec, "http read", id_);
-    return send_json(400, error_body("bad_request", "malformed HTTP request"),
+    return send_json(400, error_json("bad_request", "malformed HTTP request"),
                      false, 11);
   }
   bump(state_->stats.http_requests_total);
@@ -183,7 +140,7 @@ void http_session::on_read(boost::system::error_code ec, std::size_t) {
     // Whatever follows in the buffer may be a smuggled request: answer and
     // close without reading on.
     bump(state_->stats.http_refused_total);
-    return send_json(400, error_body("bad_request", *why), false,
+    return send_json(400, error_json("bad_request", *why), false,
                      req.version());
   }
   handle(req);
@@ -192,7 +149,7 @@ void http_session::on_read(boost::system::error_code ec, std::size_t) {
 void http_session::refuse(unsigned status, std::string_view code,
                           std::string_view message, unsigned version) {
   bump(state_->stats.http_refused_total);
-  send_json(status, error_body(code, message), false, version);
+  send_json(status, error_json(code, message), false, version);
 }
 
 void http_session::handle(request& req) {
@@ -226,13 +183,13 @@ void http_session::handle(request& req) {
   bool get = req.method() == http::verb::get;
   if (path == "/healthz" || path == "/livez") {
     if (!get)
-      return send_json(405, error_body("method_not_allowed", "use GET"),
+      return send_json(405, error_json("method_not_allowed", "use GET"),
                        keep_alive, version, "GET");
     return send_json(200, R"({"status":"ok"})", keep_alive, version);
   }
   if (path == "/readyz") {
     if (!get)
-      return send_json(405, error_body("method_not_allowed", "use GET"),
+      return send_json(405, error_json("method_not_allowed", "use GET"),
                        keep_alive, version, "GET");
     if (state_->draining.load())
       return send_json(503, R"({"status":"draining"})", keep_alive, version);
@@ -242,13 +199,13 @@ void http_session::handle(request& req) {
   }
   if (path == "/metrics") {
     if (!get)
-      return send_json(405, error_body("method_not_allowed", "use GET"),
+      return send_json(405, error_json("method_not_allowed", "use GET"),
                        keep_alive, version, "GET");
     return serve_metrics(keep_alive, version);
   }
   if (path == "/ws")
     return send_json(426,
-                     error_body("bad_request",
+                     error_json("bad_request",
                                 "/ws expects a WebSocket upgrade"),
                      keep_alive, version);
   serve_file(req, path);
@@ -258,16 +215,16 @@ void http_session::upgrade(request& req, std::string_view path,
                            std::string_view query) {
   auto version = req.version();
   if (path != "/ws")
-    return send_json(404, error_body("not_found", "WebSocket endpoint is /ws"),
+    return send_json(404, error_json("not_found", "WebSocket endpoint is /ws"),
                      false, version);
   if (state_->draining.load())
-    return send_json(503, error_body("unavailable", "node shutting down"),
+    return send_json(503, error_json("unavailable", "node shutting down"),
                      false, version);
   auto subprotocol =
     negotiate_subprotocol(sv(req[http::field::sec_websocket_protocol]));
   if (!subprotocol)
     return send_json(400,
-                     error_body("bad_request",
+                     error_json("bad_request",
                                 "unsupported WebSocket subprotocol; this node "
                                 "speaks tidewire.v1.json and "
                                 "tidewire.v1.msgpack"),
@@ -296,183 +253,6 @@ void http_session::upgrade(request& req, std::string_view path,
                                                 id_);
   ws->hold(std::move(slot_));
   ws->run(parser_->release(), std::move(*subprotocol), std::move(claims));
-}
-
-// Ready means able to take publishes: without a majority of the cluster this
-// node refuses them, so a load balancer should send clients elsewhere.
-void http_session::serve_readiness(bool keep_alive, unsigned version) {
-  api::cluster(
-    state_->sys, state_->membership,
-    [self = shared_from_this(), keep_alive,
-     version](caf::expected<cluster::cluster_view> view) {
-      const char* body = !view           ? R"({"status":"stopping"})"
-                         : view->quorum ? R"({"status":"ready"})"
-                                        : R"({"status":"no_quorum"})";
-      unsigned status = view && view->quorum ? 200 : 503;
-      asio::post(self->stream_.get_executor(),
-                 [self, keep_alive, version, status, body] {
-                   self->send_json(status, body, keep_alive, version);
-                 });
-    });
-}
-
-void http_session::serve_api(request& req, std::string_view path,
-                             std::string_view query) {
-  auto version = req.version();
-  auto keep_alive = req.keep_alive();
-  if (req.method() == http::verb::options) {
-    // CORS preflight: granted to the allowed origin that asks, never to all.
-    http::response<http::empty_body> res{http::status::no_content, version};
-    res.set(http::field::server, "tidewire");
-    if (!cors_origin_.empty()) {
-      res.set(http::field::access_control_allow_origin, cors_origin_);
-      res.set(http::field::vary, "Origin");
-      res.set(http::field::access_control_allow_methods, "GET, POST, OPTIONS");
-      res.set(http::field::access_control_allow_headers,
-              "Content-Type, Authorization, Idempotency-Key");
-      res.set(http::field::access_control_max_age, "600");
-    }
-    res.keep_alive(keep_alive);
-    return send(std::move(res));
-  }
-  api_request api_req{std::string{sv(req.method_string())}, std::string{path},
-                      std::string{query}, std::move(req.body()),
-                      std::string{sv(req[http::field::content_type])}};
-  api_req.idempotency_key = std::string{sv(req["Idempotency-Key"])};
-  if (state_->cfg.verifier) {
-    auto token = request_token(sv(req[http::field::authorization]), query);
-    if (!token) {
-      bump(state_->stats.auth_failures_total);
-      return send_json(401,
-                       error_body("unauthorized",
-                                  "this node needs an Authorization: Bearer "
-                                  "token (or ?token=)"),
-                       keep_alive, version);
-    }
-    auto v = state_->cfg.verifier->verify(*token, auth::unix_now());
-    if (!v.ok) {
-      bump(state_->stats.auth_failures_total);
-      return send_json(401, error_body("unauthorized", v.error), keep_alive,
-                       version);
-    }
-    api_req.claims = std::move(*v.ok);
-  }
-  api_limits limits{state_->cfg.max_frame};
-  if (api_req.method == "POST" && path.ends_with("/messages"))
-    bump(state_->stats.http_publishes_total);
-  auto reply = [self = shared_from_this(), keep_alive,
-                version](api_response res) mutable {
-    // On a CAF thread (or inline): back to the strand.
-    asio::post(self->stream_.get_executor(),
-               [self, keep_alive, version, res = std::move(res)]() mutable {
-                 self->send_api(res, keep_alive, version);
-               });
-  };
-  if (path == cluster_api_path)
-    return handle_cluster_api(state_->sys, state_->membership, api_req,
-                              std::move(reply));
-  handle_api(state_->sys, state_->directory, limits, std::move(api_req),
-             std::move(reply));
-}
-
-void http_session::serve_metrics(bool keep_alive, unsigned version) {
-  // The channel and member lines are rendered on CAF threads, the counters
-  // on the strand. Without the channel list the answer is 503, never a 200
-  // that silently lacks the channels; without the view (no cluster) the
-  // member lines are left out.
-  auto self = shared_from_this();
-  api::list_channels(
-    state_->sys, state_->directory,
-    [self, keep_alive, version](caf::expected<std::vector<channel_info>> channels) {
-      if (!channels) {
-        auto why = error_message(channels.error());
-        return asio::post(self->stream_.get_executor(),
-                          [self, keep_alive, version, why] {
-                            self->send_json(503,
-                                            error_body("unavailable",
-                                                       "channel list: " + why),
-                                            keep_alive, version);
-                          });
-      }
-      auto lines = render_channels(*channels);
-      api::cluster(
-        self->state_->sys, self->state_->membership,
-        [self, keep_alive, version, lines = std::move(lines)](
-          caf::expected<cluster::cluster_view> view) mutable {
-          if (view)
-            lines += render_cluster(*view);
-          asio::post(self->stream_.get_executor(),
-                     [self, keep_alive, version,
-                      lines = std::move(lines)]() mutable {
-                       self->send_metrics(std::move(lines), keep_alive,
-                                          version);
-                     });
-        });
-    });
-}
-
-void http_session::send_metrics(std::string actor_lines, bool keep_alive,
-                                unsigned version) {
-  http::response<http::string_body> res{http::status::ok, version};
-  res.set(http::field::server, "tidewire");
-  res.set(http::field::content_type,
-          "text/plain; version=0.0.4; charset=utf-8");
-  res.keep_alive(keep_alive);
-  res.body() = state_->stats.render() + actor_lines;
-  res.prepare_payload();
-  send(std::move(res));
-}
-
-void http_session::serve_file(const request& req, std::string_view path) {
-  auto version = req.version();
-  auto keep_alive = req.keep_alive();
-  bool head = req.method() == http::verb::head;
-  if (req.method() != http::verb::get && !head)
-    return send_json(405, error_body("method_not_allowed", "use GET or HEAD"),
-                     keep_alive, version, "GET, HEAD");
-  auto resolved = resolve_static_path(path);
-  if (resolved.status != 200)
-    return send_json(resolved.status,
-                     error_body(resolved.status == 400 ? "bad_request"
-                                                       : "not_found",
-                                resolved.reason),
-                     keep_alive, version);
-  auto full = state_->cfg.web_root + "/" + resolved.relative;
-  std::error_code fs_ec;
-  http::file_body::value_type body;
-  beast::error_code ec;
-  if (std::filesystem::is_regular_file(full, fs_ec))
-    body.open(full.c_str(), beast::file_mode::scan, ec);
-  if (fs_ec || !body.is_open() || ec)
-    return send_json(404, error_body("not_found", "no such file"), keep_alive,
-                     version);
-  auto type = mime_type(resolved.relative);
-  auto size = body.size();
-  if (head) {
-    http::response<http::empty_body> res{http::status::ok, version};
-    res.set(http::field::server, "tidewire");
-    res.set(http::field::content_type, bsv(type));
-    res.set(http::field::cache_control, "no-cache");
-    res.content_length(size);
-    res.keep_alive(keep_alive);
-    return send(std::move(res));
-  }
-  http::response<http::file_body> res{
-    std::piecewise_construct, std::make_tuple(std::move(body)),
-    std::make_tuple(http::status::ok, version)};
-  res.set(http::field::server, "tidewire");
-  res.set(http::field::content_type, bsv(type));
-  res.set(http::field::cache_control, "no-cache");
-  res.content_length(size);
-  res.keep_alive(keep_alive);
-  send(std::move(res));
-}
-
-void http_session::send_api(const api_response& res, bool keep_alive,
-                            unsigned version) {
-  if (res.status == 429)
-    bump(state_->stats.http_rate_limited_total);
-  send_json(res.status, res.body, keep_alive, version, res.allow);
 }
 
 void http_session::send_json(unsigned status, std::string body,
@@ -506,6 +286,12 @@ void http_session::send(Response&& res) {
                                               shared_from_this(),
                                               sp->need_eof()));
 }
+
+// The kinds of answer a session writes (the endpoints live in
+// http_session_endpoints.cpp).
+template void http_session::send(http::response<http::string_body>&&);
+template void http_session::send(http::response<http::empty_body>&&);
+template void http_session::send(http::response<http::file_body>&&);
 
 void http_session::on_write(bool close, boost::system::error_code ec,
                             std::size_t) {

@@ -36,9 +36,9 @@ public:
   void run();
 
 private:
-  void detect_tls();
-  void on_detect(boost::system::error_code ec, bool is_tls);
-  void on_handshake(boost::system::error_code ec, std::size_t used);
+  void start_tls();
+  void on_tls_start(client_stream::tls_start outcome,
+                    boost::system::error_code ec);
   void refuse_plain_http();
   void do_read();
   void on_read(boost::system::error_code ec, std::size_t bytes);
