@@ -52,6 +52,9 @@ decoded to_json(std::string_view bytes, size_t max_depth);
 // The JSON text a float 64 from a client becomes; "" for NaN or infinity.
 std::string float_text(double d);
 
+// True when `text` is exactly one JSON number (RFC 8259 §6), nothing around it.
+bool is_json_number(std::string_view text);
+
 // How a JSON number's text travels (see above).
 enum class number_form { integer, float64, text };
 number_form classify_number(std::string_view text);
