@@ -1,81 +1,24 @@
 #define CAF_SUITE actors.session
+// The session's outbound side: the welcome, batches to the link, the unwritten
+// byte cap (1013) and the catch-up budget. Its requests (subscribe,
+// unsubscribe, publish) are in session_requests_test.cpp.
 #include "caf/test/dsl.hpp"
 #include "caf/test/unit_test_impl.hpp"
 
 #include <map>
 #include <numeric>
+#include <string>
+#include <vector>
 
-#include "actors/client_link.hpp"
-#include "actors/directory.hpp"
 #include "actors/frames.hpp"
-#include "actors/session.hpp"
 #include "tests/actors/actor_fixture.hpp"
 #include "tests/actors/fake_link.hpp"
+#include "tests/actors/session_fixture.hpp"
 
 using namespace tidewire;
 using namespace tidewire::test;
 
 namespace {
-
-caf::behavior counting_directory(caf::event_based_actor* self,
-                                 caf::actor real, std::shared_ptr<int> lookups) {
-  return {
-    [=](get_atom, const std::string& name) {
-      ++*lookups;
-      auto rp = self->make_response_promise();
-      self->request(real, caf::infinite, get_atom::value, name)
-        .then([rp](const caf::actor& ch) mutable { rp.deliver(ch); },
-              [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
-      return rp;
-    },
-  };
-}
-
-struct session_fixture : actor_fixture {
-  std::shared_ptr<fake_link> link = std::make_shared<fake_link>();
-  caf::actor directory;
-  session_limits limits;
-
-  // With `lookups`, the session talks to the directory through a proxy
-  // that counts the channel lookups.
-  caf::actor start_session(std::shared_ptr<int> lookups = nullptr) {
-    directory_config cfg;
-    // The deterministic scheduler fires every pending timeout in run(), so
-    // the periodic idle-channel sweep would never let it finish.
-    cfg.idle_retire = std::chrono::seconds(0);
-    cfg.decls = default_channel_decls();
-    cfg.decls.push_back(channel_decl{"resume.*", "stream"});
-    cfg.limits = test_limits();
-    directory = spawn_directory(sys, cfg);
-    auto dir = lookups ? sys.spawn(counting_directory, directory, lookups)
-                       : directory;
-    auto session = spawn_session(sys, limits, {"node-a", "s-1", {}}, link, dir);
-    run();
-    return session;
-  }
-
-  // The connection writes `bytes` more of what it was handed (everything by
-  // default) and reports to the session if it was asked to and got that far.
-  // Returns whether it reported.
-  bool write(const caf::actor& session, uint64_t bytes = UINT64_MAX) {
-    link->written += std::min(bytes, link->delivered - link->written);
-    if (link->asked_now > 0) {
-      link->asked_now = 0;
-    } else {
-      if (link->notify_at == 0 || link->written < link->notify_at)
-        return false;
-      link->notify_at = 0;
-    }
-    self->send(session, written_atom::value, link->written);
-    run();
-    return true;
-  }
-
-  void written(const caf::actor& session) {
-    write(session);
-    run();
-  }
-};
 
 frame text_frame(size_t bytes) {
   // A JSON string of exactly `bytes` bytes, so the fake link can parse it.
@@ -329,173 +272,6 @@ CAF_TEST(an update frame embeds the stored data and a damaged record as null) {
   auto parsed = json::parse(damaged->json(), nullptr, false);
   CAF_REQUIRE(!parsed.is_discarded());
   CAF_CHECK(parsed.at("data").is_null());
-}
-
-CAF_TEST(unsubscribing what is not subscribed is an error with the id) {
-  auto session = start_session();
-  written(session);
-  self->send(session, unsubscribe_request{"trades", "\"u1\""});
-  run();
-  auto msgs = link->all();
-  CAF_REQUIRE_EQUAL(msgs.size(), 2u);
-  CAF_CHECK_EQUAL(msgs[1].at("type"), "error");
-  CAF_CHECK_EQUAL(msgs[1].at("code"), "not_subscribed");
-  CAF_CHECK_EQUAL(msgs[1].at("id"), "u1");
-}
-
-CAF_TEST(subscribe publish and unsubscribe through the directory) {
-  auto session = start_session();
-  written(session);
-  self->send(session, subscribe_request{"trades", std::nullopt, std::nullopt, "1"});
-  run();
-  written(session);
-  self->send(session, publish_request{"trades", R"({"symbol":"ACME"})", "2"});
-  run();
-  written(session);
-  written(session);
-  self->send(session, unsubscribe_request{"trades", "3"});
-  run();
-  written(session);
-  std::vector<std::string> types;
-  for (auto& m : link->all())
-    types.push_back(m.at("type"));
-  // `published` and the update may come in either order: both follow the
-  // durable commit.
-  CAF_REQUIRE_EQUAL(types.size(), 5u);
-  CAF_CHECK_EQUAL(types[0], "welcome");
-  CAF_CHECK_EQUAL(types[1], "subscribed");
-  CAF_CHECK_EQUAL(types[4], "unsubscribed");
-  auto all = link->all();
-  for (int i = 2; i <= 3; ++i) {
-    if (all[i].at("type") == "update") {
-      CAF_CHECK_EQUAL(all[i].at("seq"), 1);
-      CAF_CHECK_EQUAL(all[i].at("data").at("symbol"), "ACME");
-    } else {
-      CAF_CHECK_EQUAL(all[i].at("type"), "published");
-      CAF_CHECK_EQUAL(all[i].at("seq"), 1);
-      CAF_CHECK_EQUAL(all[i].at("id"), 2);
-    }
-  }
-}
-
-CAF_TEST(publishes past the in-flight cap are refused until acks come back) {
-  limits.max_publishes_in_flight = 2;
-  auto session = start_session();
-  written(session);
-  // All three are in the mailbox before the directory can answer the first.
-  for (auto id : {"1", "2", "3"})
-    self->send(session, publish_request{"alerts", R"({"n":1})", id});
-  run();
-  for (int i = 0; i < 4; ++i)
-    written(session);
-  std::map<int, json> replies;
-  for (auto& m : link->all())
-    if (m.contains("id"))
-      replies[m.at("id").get<int>()] = m;
-  CAF_REQUIRE_EQUAL(replies.size(), 3u);
-  CAF_CHECK_EQUAL(replies[1].at("type"), "published");
-  CAF_CHECK_EQUAL(replies[2].at("type"), "published");
-  CAF_CHECK_EQUAL(replies[3].at("type"), "error");
-  CAF_CHECK_EQUAL(replies[3].at("code"), "rate_limited");
-  // The acks freed the slots: the next publish goes through.
-  self->send(session, publish_request{"alerts", R"({"n":2})", "4"});
-  run();
-  for (int i = 0; i < 2; ++i)
-    written(session);
-  auto all = link->all();
-  CAF_REQUIRE(!all.empty());
-  CAF_CHECK_EQUAL(all.back().at("type"), "published");
-  CAF_CHECK_EQUAL(all.back().at("id"), 4);
-  CAF_CHECK_EQUAL(all.back().at("seq"), 3);
-}
-
-CAF_TEST(subscriptions past the cap are refused; resubscribing is not a new one) {
-  limits.max_subscriptions = 2;
-  auto session = start_session();
-  written(session);
-  auto sub = [&](const char* channel, const char* id) {
-    self->send(session, subscribe_request{channel, std::nullopt, std::nullopt, id});
-    run();
-    written(session);
-    written(session);
-  };
-  sub("trades", "1");
-  sub("alerts", "2");
-  sub("dashboard", "3");
-  sub("trades", "4");
-  std::map<int, json> replies;
-  for (auto& m : link->all())
-    if (m.contains("id"))
-      replies[m.at("id").get<int>()] = m;
-  CAF_CHECK_EQUAL(replies[1].at("type"), "subscribed");
-  CAF_CHECK_EQUAL(replies[2].at("type"), "subscribed");
-  CAF_CHECK_EQUAL(replies[3].at("type"), "error");
-  CAF_CHECK_EQUAL(replies[3].at("code"), "rate_limited");
-  CAF_CHECK_EQUAL(replies[4].at("type"), "subscribed");
-  // After an unsubscribe there is room again.
-  self->send(session, unsubscribe_request{"alerts", "5"});
-  run();
-  written(session);
-  sub("dashboard", "6");
-  replies.clear();
-  for (auto& m : link->all())
-    if (m.contains("id"))
-      replies[m.at("id").get<int>()] = m;
-  CAF_CHECK_EQUAL(replies[6].at("type"), "subscribed");
-  // The client leaves: its channels drop the session (as net/ does on close).
-  self->send(session, closed_atom::value);
-  run();
-}
-
-CAF_TEST(publishes ask the directory once per channel and keep their order) {
-  auto lookups = std::make_shared<int>(0);
-  auto session = start_session(lookups);
-  written(session);
-  // Five arrive before the directory answers, two after.
-  for (int i = 1; i <= 5; ++i)
-    self->send(session, publish_request{"trades", json{{"n", i}}.dump(),
-                                        std::to_string(i)});
-  run();
-  for (int i = 6; i <= 7; ++i)
-    self->send(session, publish_request{"trades", json{{"n", i}}.dump(),
-                                        std::to_string(i)});
-  run();
-  for (int i = 0; i < 8; ++i)
-    written(session);
-  CAF_CHECK_EQUAL(*lookups, 1);
-  std::map<int, uint64_t> seq_of_id;
-  for (auto& m : link->all())
-    if (m.value("type", "") == "published")
-      seq_of_id[m.at("id").get<int>()] = m.at("seq").get<uint64_t>();
-  CAF_REQUIRE_EQUAL(seq_of_id.size(), 7u);
-  for (auto& [id, seq] : seq_of_id)
-    CAF_CHECK_EQUAL(seq, static_cast<uint64_t>(id)); // publish order kept
-  self->send(session, publish_request{"alerts", "{}", "8"});
-  run();
-  written(session);
-  CAF_CHECK_EQUAL(*lookups, 2);
-  // An unknown channel is not remembered: each try asks again.
-  for (auto id : {"9", "10"}) {
-    self->send(session, publish_request{"nope", "{}", id});
-    run();
-    written(session);
-  }
-  written(session);
-  CAF_CHECK_EQUAL(*lookups, 4);
-  auto last = link->all().back();
-  CAF_CHECK_EQUAL(last.at("code"), "unknown_channel");
-  CAF_CHECK_EQUAL(last.at("id"), 10);
-}
-
-CAF_TEST(unknown channels are reported to the client) {
-  auto session = start_session();
-  written(session);
-  self->send(session, subscribe_request{"nope", std::nullopt, std::nullopt, "7"});
-  run();
-  auto msgs = link->all();
-  CAF_REQUIRE_EQUAL(msgs.size(), 2u);
-  CAF_CHECK_EQUAL(msgs[1].at("code"), "unknown_channel");
-  CAF_CHECK_EQUAL(msgs[1].at("id"), 7);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
