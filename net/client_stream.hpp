@@ -75,8 +75,8 @@ public:
   // and handshake together expire after `timeout`, so a client that
   // connects and stays silent is dropped. Must run on the strand, on a
   // stream made with a tls_context; the stream must not move and `buffer`
-  // must stay alive until `done` runs. On ready the handshake's bytes are consumed from `buffer`; on
-  // plain_http `buffer` holds the bytes read so far.
+  // must stay alive until `done` runs. On ready the handshake's bytes are
+  // consumed from `buffer`; on plain_http it holds the bytes read so far.
   void async_start_tls(boost::beast::flat_buffer& buffer,
                        std::chrono::steady_clock::duration timeout,
                        tls_start_handler done);
