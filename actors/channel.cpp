@@ -163,7 +163,7 @@ void restore(channel_actor* self) {
 
 caf::behavior channel_behavior(channel_actor* self, channel_params params) {
   auto& st = self->state;
-  st.ring.emplace(params.limits.ring_size);
+  st.ring.emplace(params.limits.ring_size, params.limits.ring_bytes);
   st.params = std::move(params);
   if (st.params.cluster) {
     st.cluster.enabled = true;

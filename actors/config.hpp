@@ -21,6 +21,9 @@ struct channel_decl {
 // docs/operations.md.
 struct channel_limits {
   size_t ring_size = 4096;       // recent updates kept in memory per channel
+  // ...and at most this many bytes of them (update_ring::bytes_of); older
+  // ones are read from the store (memory only: they are gone).
+  size_t ring_bytes = 8 * 1024 * 1024;
   size_t catchup_limit = 100;    // updates sent on a `recovered: false` stream resume
   size_t read_chunk = 512;       // records per store read during a catch-up
   size_t max_batch = 256;        // publishes group-committed in one WriteBatch

@@ -11,7 +11,9 @@ namespace tidewire {
 
 // The most recent committed updates of one channel with their encoded
 // frames, for catch-ups that need no store read. Seqs in the ring are
-// consecutive. Owned by one channel actor; not thread-safe.
+// consecutive. Bounded in count and in bytes: with large updates a count
+// alone would let one channel hold gigabytes. Owned by one channel actor;
+// not thread-safe.
 class update_ring {
 public:
   struct entry {
@@ -19,15 +21,37 @@ public:
     frame encoded;
   };
 
-  explicit update_ring(size_t capacity) : capacity_(capacity ? capacity : 1) {
+  // What an entry costs: its data, key and JSON frame, plus a flat amount
+  // for the record, the frame object and the deque slot, so that many tiny
+  // updates count too. (A MessagePack form a frame gets later, for a
+  // MessagePack subscriber, is not counted.)
+  static constexpr size_t entry_overhead = 128;
+
+  static size_t bytes_of(const storage::record& rec, const frame& encoded) {
+    return rec.data.size() + rec.key.size()
+           + (encoded ? encoded->json().size() : 0) + entry_overhead;
   }
 
+  update_ring(size_t capacity, size_t max_bytes)
+    : capacity_(capacity ? capacity : 1), max_bytes_(max_bytes) {
+  }
+
+  // Older entries leave first. An update larger than max_bytes on its own
+  // leaves the ring empty: readers then go to the store (or, memory only,
+  // find it gone).
   void push(storage::record rec, frame encoded) {
     if (!entries_.empty() && rec.seq != last_seq() + 1)
-      entries_.clear(); // never keep a ring with a hole in it
+      clear(); // never keep a ring with a hole in it
+    bytes_ += bytes_of(rec, encoded);
     entries_.push_back({std::move(rec), std::move(encoded)});
-    if (entries_.size() > capacity_)
-      entries_.pop_front();
+    while (!entries_.empty()
+           && (entries_.size() > capacity_ || bytes_ > max_bytes_))
+      pop_front();
+  }
+
+  // Bytes the entries count for (bytes_of each); never above max_bytes.
+  size_t bytes() const {
+    return bytes_;
   }
 
   bool empty() const {
@@ -68,6 +92,16 @@ public:
   }
 
 private:
+  void clear() {
+    entries_.clear();
+    bytes_ = 0;
+  }
+
+  void pop_front() {
+    bytes_ -= bytes_of(entries_.front().rec, entries_.front().encoded);
+    entries_.pop_front();
+  }
+
   size_t index_of(uint64_t seq) const {
     if (empty() || seq <= first_seq())
       return 0;
@@ -75,6 +109,8 @@ private:
   }
 
   size_t capacity_;
+  size_t max_bytes_;
+  size_t bytes_ = 0;
   std::deque<entry> entries_;
 };
 

@@ -51,7 +51,8 @@ void reset_to(channel_actor* self, const cluster::snapshot& s) {
   if (st.is_state() && !s.state.empty())
     if (auto doc = json_text::parse(s.state); doc && doc->is_object())
       st.doc = std::move(*doc);
-  st.ring.emplace(st.params.limits.ring_size);
+  st.ring.emplace(st.params.limits.ring_size,
+                  st.params.limits.ring_bytes);
   st.snapshot_frame = nullptr;
   st.store_frames.clear(); // those seqs now mean other updates
   st.keys.clear();         // and the keys pointed at them

@@ -100,6 +100,8 @@ void add_node_flags(flag_table& flags, node_options& opts,
     ch.idempotency_window = std::chrono::seconds(seconds);
     return caf::error{};
   };
+  flags["ring-bytes"] = number_flag<size_t>(ch.ring_bytes, 0,
+                                            size_t{1} << 40);
   flags["max-state-bytes"] = number_flag<size_t>(ch.max_state_bytes, 1024,
                                                  size_t{1} << 30);
   flags["state-snapshot-every"] = number_flag<uint64_t>(

@@ -37,6 +37,9 @@ const char* usage() {
                          a publish repeating a key seen this recently gets
                          the first one's seq (600)
   --idempotency-keys=N   keys remembered per channel within the window (10000)
+  --ring-bytes=BYTES     recent updates a channel keeps in memory, at most
+                         4096 of them; older ones come from the store
+                         (8388608)
   --max-state-bytes=BYTES
                          largest state channel document; publishes past it
                          get too_large (1048576)
