@@ -101,6 +101,7 @@ private:
   void drain_inbox();
   bool take_inbox();
   void write_next();
+  size_t message_size(uint64_t max_bytes) const;
   void report_written();
   void pop_batch();
   void clear_queue();

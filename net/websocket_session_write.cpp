@@ -123,6 +123,7 @@ void websocket_session::write_next() {
     bytes = in_flight_->in(format_).size();
   } else {
     out_.clear();
+    out_.reserve(message_size(max_bytes));
     // A MessagePack array's header holds its length: room is kept for the
     // largest and the real one is written once the length is known.
     out_.append(json ? 1 : max_array_header, json ? '[' : '\0');
@@ -168,11 +169,9 @@ void websocket_session::on_write(boost::system::error_code ec, std::size_t) {
   if (!closing_)
     beast::get_lowest_layer(ws_).expires_never();
   in_flight_.reset();
-  // A large message does not leave its buffer behind on an idle connection.
-  if (out_.capacity() > small_buffer_bytes)
-    std::string{}.swap(out_);
   if (ec) {
     fail(ec, "websocket write", id_);
+    std::string{}.swap(out_);
     clear_queue();
     return; // the pending read fails too and reports the close
   }
@@ -181,7 +180,28 @@ void websocket_session::on_write(boost::system::error_code ec, std::size_t) {
     flush_stats();
   report_written();
   if (take_inbox())
-    write_next();
+    write_next(); // a busy connection reuses its buffer
+  else if (out_.capacity() > small_buffer_bytes)
+    std::string{}.swap(out_); // an idle one does not keep a large one
+}
+
+// The bytes of the next message (its frames, separators and array header):
+// the buffer is sized once instead of growing frame by frame.
+size_t websocket_session::message_size(uint64_t max_bytes) const {
+  uint64_t bytes = 0; // of frames, counted as write_next counts them
+  size_t count = 0;
+  size_t pos = queue_pos_;
+  for (size_t head = queue_head_; head < queue_.size(); ++head, pos = 0) {
+    auto& batch = *queue_[head];
+    for (; pos < batch.size(); ++pos) {
+      auto size = batch[pos]->in(format_).size();
+      if (count > 0 && bytes + size > max_bytes)
+        return bytes + count + max_array_header + 1;
+      bytes += size;
+      ++count;
+    }
+  }
+  return bytes + count + max_array_header + 1;
 }
 
 // Drops everything not yet written (the connection failed or closed).
