@@ -108,10 +108,10 @@ struct actor_fixture : test_coordinator_fixture<> {
 
   void open_store() {
     std::unique_ptr<storage::replay_store> opened;
-    auto st = storage::replay_store::open(
-      storage::open_options{(dir.path / "data").string(),
-                            storage::durability::wal, false, {}},
-      &opened);
+    storage::open_options options;
+    options.path = (dir.path / "data").string();
+    options.mode = storage::durability::wal;
+    auto st = storage::replay_store::open(options, &opened);
     CAF_REQUIRE(st.ok());
     store = std::move(opened);
     stores = spawn_store_actors(sys, store, false);
@@ -140,7 +140,8 @@ struct actor_fixture : test_coordinator_fixture<> {
     decl.pattern = name;
     decl.kind = kind;
     auto ch = spawn_channel(sys, channel_params{name, decl, limits,
-                                                stores.writer, stores.reader});
+                                                stores.writer, stores.reader,
+                                                std::nullopt});
     run();
     return ch;
   }

@@ -49,8 +49,8 @@ CAF_TEST(a batch crosses with its records and epoch and generation and version) 
   b.generation = 7;
   b.head = 12;
   b.first = 3;
-  b.records = {{11, 1700000000000, R"({"px":1})"},
-               {12, 1700000000001, R"({"px":2})"}};
+  b.records = {{11, 1700000000000, R"({"px":1})", ""},
+               {12, 1700000000001, R"({"px":2})", ""}};
   auto out = round_trip(b);
   CAF_CHECK_EQUAL(out.version, cluster::protocol_version);
   CAF_CHECK_EQUAL(out.channel, "trades");
@@ -72,7 +72,7 @@ CAF_TEST(every cross-node request and answer is registered) {
   CAF_CHECK_EQUAL(snap.generation, 3u);
   CAF_CHECK_EQUAL(snap.state, R"({"a":1})");
   auto follow = round_trip(
-    cluster::follow_request{cluster::protocol_version, "s.a", 4, true});
+    cluster::follow_request{cluster::protocol_version, "s.a", 4, true, ""});
   CAF_CHECK_EQUAL(follow.generation, 4u);
   CAF_CHECK(follow.replica);
   auto fetch = round_trip(
@@ -80,14 +80,14 @@ CAF_TEST(every cross-node request and answer is registered) {
   CAF_CHECK_EQUAL(fetch.from, 5u);
   CAF_CHECK_EQUAL(fetch.to, 9u);
   auto pub = round_trip(
-    cluster::publish_request{cluster::protocol_version, "s.a", R"({"x":1})"});
+    cluster::publish_request{cluster::protocol_version, "s.a", R"({"x":1})", ""});
   CAF_CHECK_EQUAL(pub.data_json, R"({"x":1})");
   auto res = round_trip(
     cluster::publish_result{cluster::protocol_version, "s.a", 10, "e1"});
   CAF_CHECK_EQUAL(res.seq, 10u);
   auto rep = round_trip(cluster::replicate_request{
     cluster::batch{cluster::protocol_version, "s.a", "e1", 2, 1, 1,
-                   {{1, 1, "{}"}}}});
+                   {{1, 1, "{}", ""}}}});
   CAF_CHECK_EQUAL(rep.updates.records.size(), 1u);
   auto ack = round_trip(cluster::replicated{cluster::protocol_version, "s.a", 1});
   CAF_CHECK_EQUAL(ack.stored_head, 1u);

@@ -90,7 +90,8 @@ struct fault_fixture : actor_fixture {
     decl.kind = kind;
     decl.retention_count = retention;
     auto ch = spawn_channel(sys, channel_params{name, decl, limits,
-                                                stores.writer, stores.reader});
+                                                stores.writer, stores.reader,
+                                                std::nullopt});
     run();
     return ch;
   }
@@ -257,7 +258,7 @@ CAF_TEST(a session tells its client when a subscribed channel stops) {
   auto directory = spawn_directory(sys, cfg);
   auto link = std::make_shared<fake_link>();
   session_limits limits;
-  auto session = spawn_session(sys, limits, {"n", "s"}, link, directory);
+  auto session = spawn_session(sys, limits, {"n", "s", {}}, link, directory);
   run();
   self->send(session, subscribe_request{"trades", std::nullopt, std::nullopt,
                                         "\"t1\""});

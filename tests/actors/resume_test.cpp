@@ -108,7 +108,8 @@ CAF_TEST(a since older than retention is not recovered) {
   decl.pattern = "trades";
   decl.retention_count = 10;
   auto ch = spawn_channel(sys, channel_params{"trades", decl, limits,
-                                              stores.writer, stores.reader});
+                                              stores.writer, stores.reader,
+                                              std::nullopt});
   run();
   for (int i = 1; i <= 30; ++i)
     publish(ch, {{"n", i}});

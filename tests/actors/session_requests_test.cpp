@@ -33,7 +33,8 @@ CAF_TEST(subscribe publish and unsubscribe through the directory) {
   self->send(session, subscribe_request{"trades", std::nullopt, std::nullopt, "1"});
   run();
   written(session);
-  self->send(session, publish_request{"trades", R"({"symbol":"ACME"})", "2"});
+  self->send(session,
+             publish_request{"trades", R"({"symbol":"ACME"})", "2", ""});
   run();
   written(session);
   written(session);
@@ -68,7 +69,7 @@ CAF_TEST(publishes past the in-flight cap are refused until acks come back) {
   written(session);
   // All three are in the mailbox before the directory can answer the first.
   for (auto id : {"1", "2", "3"})
-    self->send(session, publish_request{"alerts", R"({"n":1})", id});
+    self->send(session, publish_request{"alerts", R"({"n":1})", id, ""});
   run();
   for (int i = 0; i < 4; ++i)
     written(session);
@@ -82,7 +83,7 @@ CAF_TEST(publishes past the in-flight cap are refused until acks come back) {
   CAF_CHECK_EQUAL(replies[3].at("type"), "error");
   CAF_CHECK_EQUAL(replies[3].at("code"), "rate_limited");
   // The acks freed the slots: the next publish goes through.
-  self->send(session, publish_request{"alerts", R"({"n":2})", "4"});
+  self->send(session, publish_request{"alerts", R"({"n":2})", "4", ""});
   run();
   for (int i = 0; i < 2; ++i)
     written(session);
@@ -138,11 +139,11 @@ CAF_TEST(publishes ask the directory once per channel and keep their order) {
   // Five arrive before the directory answers, two after.
   for (int i = 1; i <= 5; ++i)
     self->send(session, publish_request{"trades", json{{"n", i}}.dump(),
-                                        std::to_string(i)});
+                                        std::to_string(i), ""});
   run();
   for (int i = 6; i <= 7; ++i)
     self->send(session, publish_request{"trades", json{{"n", i}}.dump(),
-                                        std::to_string(i)});
+                                        std::to_string(i), ""});
   run();
   for (int i = 0; i < 8; ++i)
     written(session);
@@ -154,13 +155,13 @@ CAF_TEST(publishes ask the directory once per channel and keep their order) {
   CAF_REQUIRE_EQUAL(seq_of_id.size(), 7u);
   for (auto& [id, seq] : seq_of_id)
     CAF_CHECK_EQUAL(seq, static_cast<uint64_t>(id)); // publish order kept
-  self->send(session, publish_request{"alerts", "{}", "8"});
+  self->send(session, publish_request{"alerts", "{}", "8", ""});
   run();
   written(session);
   CAF_CHECK_EQUAL(*lookups, 2);
   // An unknown channel is not remembered: each try asks again.
   for (auto id : {"9", "10"}) {
-    self->send(session, publish_request{"nope", "{}", id});
+    self->send(session, publish_request{"nope", "{}", id, ""});
     run();
     written(session);
   }

@@ -261,14 +261,15 @@ CAF_TEST(several channels resuming at once stay under the cap) {
 }
 
 CAF_TEST(an update frame embeds the stored data and a damaged record as null) {
-  auto f = frames::update("trades", storage::record{7, 1234, R"({"a":[1,2,{"b":"x\"y"}]})"});
+  auto f = frames::update(
+    "trades", storage::record{7, 1234, R"({"a":[1,2,{"b":"x\"y"}]})", ""});
   auto msg = json::parse(f->json());
   CAF_CHECK_EQUAL(msg.at("type"), "update");
   CAF_CHECK_EQUAL(msg.at("channel"), "trades");
   CAF_CHECK_EQUAL(msg.at("seq"), 7);
   CAF_CHECK_EQUAL(msg.at("ts"), 1234);
   CAF_CHECK_EQUAL(msg.at("data"), json::parse(R"({"a":[1,2,{"b":"x\"y"}]})"));
-  auto damaged = frames::update("trades", storage::record{8, 1, R"({"a":)"});
+  auto damaged = frames::update("trades", storage::record{8, 1, R"({"a":)", ""});
   auto parsed = json::parse(damaged->json(), nullptr, false);
   CAF_REQUIRE(!parsed.is_discarded());
   CAF_CHECK(parsed.at("data").is_null());

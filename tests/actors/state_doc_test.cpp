@@ -129,7 +129,8 @@ CAF_TEST(retention never trims the records after the latest snapshot) {
   channel_decl decl{"dashboard", "state"};
   decl.retention_count = 3;
   auto ch = spawn_channel(sys, channel_params{"dashboard", decl, limits,
-                                              stores.writer, stores.reader});
+                                              stores.writer, stores.reader,
+                                              std::nullopt});
   run();
   for (int i = 1; i <= 15; ++i)
     publish(ch, {{"n", i}});
@@ -142,7 +143,8 @@ CAF_TEST(retention never trims the records after the latest snapshot) {
   close_store();
   open_store();
   auto again = spawn_channel(sys, channel_params{"dashboard", decl, limits,
-                                                 stores.writer, stores.reader});
+                                                 stores.writer, stores.reader,
+                                                 std::nullopt});
   run();
   CAF_CHECK_EQUAL(document(again), json({{"n", 15}}));
   // The store refuses the trim too, whatever the caller asks for.

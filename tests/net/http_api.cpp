@@ -33,7 +33,7 @@ struct fixture {
     handle_api(sys, caf::actor{}, limits,
                api_request{std::move(method), std::move(path),
                            std::move(query), std::move(body), content_type,
-                           claims},
+                           claims, ""},
                [&](api_response res) { out = std::move(res); });
     CAF_REQUIRE(out);
     return *out;

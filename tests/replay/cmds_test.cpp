@@ -46,17 +46,17 @@ struct store_fixture {
     CAF_REQUIRE(store->create_channel("t", "stream", &t).ok());
     t.head = 3;
     t.last_ts = 1'700'000'002'000;
-    CAF_REQUIRE(store->append(t, {{1, 1'700'000'000'000, R"({"n":1})"},
-                                  {2, 1'700'000'001'000, R"({"n":2})"},
-                                  {3, 1'700'000'002'000, R"({"n":3})"}})
+    CAF_REQUIRE(store->append(t, {{1, 1'700'000'000'000, R"({"n":1})", ""},
+                                  {2, 1'700'000'001'000, R"({"n":2})", ""},
+                                  {3, 1'700'000'002'000, R"({"n":3})", ""}})
                   .ok());
     CAF_REQUIRE(store->create_channel("s", "state", &s).ok());
     s.head = 2;
     s.last_ts = 1'700'000'001'000;
     s.state = R"({"a":1,"b":2})";
     s.state_seq = 2;
-    CAF_REQUIRE(store->append(s, {{1, 1'700'000'000'000, R"({"a":1})"},
-                                  {2, 1'700'000'001'000, R"({"b":2})"}})
+    CAF_REQUIRE(store->append(s, {{1, 1'700'000'000'000, R"({"a":1})", ""},
+                                  {2, 1'700'000'001'000, R"({"b":2})", ""}})
                   .ok());
   }
   ~store_fixture() {

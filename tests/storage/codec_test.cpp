@@ -45,7 +45,7 @@ CAF_TEST(record keys sort by channel then seq) {
 }
 
 CAF_TEST(records and metadata round trip) {
-  record rec{42, 1700000000123, R"({"price":1.5})"};
+  record rec{42, 1700000000123, R"({"price":1.5})", ""};
   record rec_out;
   REQUIRE_OK(codec::decode(codec::encode(rec), &rec_out, "rec"));
   CAF_CHECK_EQUAL(rec_out.seq, 42u);
@@ -74,7 +74,7 @@ CAF_TEST(unknown map fields are ignored) {
 
 CAF_TEST(malformed values are corruption not exceptions) {
   record out;
-  const std::string valid = codec::encode(record{1, 2, "x"});
+  const std::string valid = codec::encode(record{1, 2, "x", ""});
   const std::vector<std::string> bad = {
     "",
     "\xc1",                               // never-used msgpack byte

@@ -79,7 +79,7 @@ CAF_TEST(metadata round trip and listing) {
   zeta.head = 1;
   zeta.state_seq = 1;
   zeta.last_ts = 1234;
-  REQUIRE_OK(store->append(zeta, {record{1, 1234, R"({"op":"replace"})"}}));
+  REQUIRE_OK(store->append(zeta, {record{1, 1234, R"({"op":"replace"})", ""}}));
   auto back = stored("zeta");
   CAF_CHECK_EQUAL(back.id, zeta.id);
   CAF_CHECK_EQUAL(back.name, "zeta");
@@ -98,7 +98,7 @@ CAF_TEST(metadata round trip and listing) {
   // A later append without a document keeps the stored one.
   zeta.state.clear();
   zeta.head = 2;
-  REQUIRE_OK(store->append(zeta, {record{2, 1235, R"({"x":1})"}}));
+  REQUIRE_OK(store->append(zeta, {record{2, 1235, R"({"x":1})", ""}}));
   CAF_CHECK_EQUAL(stored("zeta").state, R"({"positions":{"AAPL":3}})");
   CAF_CHECK_EQUAL(stored("zeta").state_seq, 1u);
   // A document claimed past the head is refused.
@@ -191,7 +191,7 @@ CAF_TEST(append rejects inconsistent batches) {
   auto a = channel("a");
   auto meta = a;
   meta.head = 3;
-  CAF_CHECK(store->append(meta, {record{1, 0, ""}, record{3, 0, ""}})
+  CAF_CHECK(store->append(meta, {record{1, 0, "", ""}, record{3, 0, "", ""}})
               .IsInvalidArgument());
   meta.head = 5;
   CAF_CHECK(store->append(meta, make_records(1, 3)).IsInvalidArgument());
@@ -268,7 +268,7 @@ CAF_TEST(a corrupted record value reads back as corruption) {
   // A valid record under the wrong key is corruption too.
   REQUIRE_OK(store->raw_db()->Put(rocksdb::WriteOptions{}, store->records_cf(),
                                   keys::record_key(a.id, 3),
-                                  codec::encode(record{99, 0, "{}"})));
+                                  codec::encode(record{99, 0, "{}", ""})));
   CAF_CHECK(store->read(a.id, 3, 3, 10, &out).IsCorruption());
   // So is damaged metadata.
   REQUIRE_OK(store->raw_db()->Put(rocksdb::WriteOptions{}, store->meta_cf(),

@@ -75,7 +75,7 @@ inline std::vector<record> make_records(uint64_t first, uint64_t last) {
   std::vector<record> out;
   for (auto seq = first; seq <= last; ++seq)
     out.push_back(record{seq, static_cast<int64_t>(seq) * 1000,
-                         "{\"n\":" + std::to_string(seq) + "}"});
+                         "{\"n\":" + std::to_string(seq) + "}", ""});
   return out;
 }
 

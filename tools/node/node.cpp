@@ -92,7 +92,9 @@ int run(const node_options& given) {
   std::shared_ptr<storage::replay_store> store;
   if (opts.durability != storage::durability::none) {
     std::unique_ptr<storage::replay_store> opened;
-    storage::open_options open_opts{opts.data_dir, opts.durability, false, {}};
+    storage::open_options open_opts;
+    open_opts.path = opts.data_dir;
+    open_opts.mode = opts.durability;
     open_opts.min_free_bytes = opts.min_free_mb << 20;
     // Tests simulate a reboot with a boot id of their own.
     if (const char* boot_file = std::getenv("TIDEWIRE_BOOT_ID_FILE"))
@@ -153,8 +155,12 @@ int run(const node_options& given) {
     return 1;
   }
   cluster = *started;
-  directory_config dir_cfg{opts.decls, opts.channel, stores.writer,
-                           stores.reader, opts.max_channels};
+  directory_config dir_cfg;
+  dir_cfg.decls = opts.decls;
+  dir_cfg.limits = opts.channel;
+  dir_cfg.store_writer = stores.writer;
+  dir_cfg.store_reader = stores.reader;
+  dir_cfg.max_channels = opts.max_channels;
   dir_cfg.idle_retire = opts.channel_idle;
   if (opts.cluster.enabled) {
     dir_cfg.membership = cluster.membership;
