@@ -28,6 +28,17 @@ struct inbox {
   size_t documents = 0;  // of them, batches flagged as carrying a document
   size_t conflatable = 0; // (conflate_atom, sub_id) notices
 
+  // One deliver message: its frames decoded, in order.
+  void record(uint64_t sub_id, const frame_batch& frames, bool document) {
+    ++deliveries;
+    if (document)
+      ++documents;
+    for (auto& f : *frames) {
+      messages.push_back(json::parse(f->json()));
+      sub_ids.push_back(sub_id);
+    }
+  }
+
   // The messages of one type, in arrival order.
   std::vector<json> of_type(const std::string& type) const {
     std::vector<json> out;
@@ -58,24 +69,11 @@ inline caf::behavior recorder(caf::event_based_actor*,
                               std::shared_ptr<inbox> box) {
   return {
     [box](deliver_atom, uint64_t sub_id, const frame_batch& frames,
-          uint64_t) {
-      ++box->deliveries;
-      for (auto& f : *frames) {
-        box->messages.push_back(json::parse(f->json()));
-        box->sub_ids.push_back(sub_id);
-      }
-    },
+          uint64_t) { box->record(sub_id, frames, false); },
     // A batch carrying a whole document (credited against the session's
     // cap): recorded like any other.
     [box](deliver_atom, uint64_t sub_id, const frame_batch& frames, uint64_t,
-          bool) {
-      ++box->deliveries;
-      ++box->documents;
-      for (auto& f : *frames) {
-        box->messages.push_back(json::parse(f->json()));
-        box->sub_ids.push_back(sub_id);
-      }
-    },
+          bool) { box->record(sub_id, frames, true); },
     // A state channel says its patches may be conflated.
     [box](conflate_atom, uint64_t) { ++box->conflatable; },
     // Always ready for the next catch-up chunk.

@@ -31,22 +31,9 @@ caf::behavior held_recorder(caf::event_based_actor* self,
                             std::shared_ptr<held_inbox> box) {
   return {
     [box](deliver_atom, uint64_t sub_id, const frame_batch& frames,
-          uint64_t) {
-      ++box->deliveries;
-      for (auto& f : *frames) {
-        box->messages.push_back(json::parse(f->json()));
-        box->sub_ids.push_back(sub_id);
-      }
-    },
+          uint64_t) { box->record(sub_id, frames, false); },
     [box](deliver_atom, uint64_t sub_id, const frame_batch& frames, uint64_t,
-          bool) {
-      ++box->deliveries;
-      ++box->documents;
-      for (auto& f : *frames) {
-        box->messages.push_back(json::parse(f->json()));
-        box->sub_ids.push_back(sub_id);
-      }
-    },
+          bool) { box->record(sub_id, frames, true); },
     [box](conflate_atom, uint64_t) { ++box->conflatable; },
     [self, box](catchup_atom, uint64_t sub_id) {
       box->channel = caf::actor_cast<caf::actor_addr>(self->current_sender());
