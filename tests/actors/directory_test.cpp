@@ -2,6 +2,8 @@
 #include "caf/test/dsl.hpp"
 #include "caf/test/unit_test_impl.hpp"
 
+#include <algorithm>
+
 #include "actors/directory.hpp"
 #include "actors/errors.hpp"
 #include "tests/actors/actor_fixture.hpp"
@@ -47,6 +49,29 @@ struct directory_fixture : actor_fixture {
                   caf::after(std::chrono::seconds(0)) >>
                     [] { CAF_FAIL("no reply"); });
     return result;
+  }
+
+  std::vector<std::string> channel_names(const caf::actor& dir) {
+    std::vector<std::string> names;
+    for (auto& info : ask<std::vector<channel_info>>(dir, list_atom::value))
+      names.push_back(info.name);
+    return names;
+  }
+
+  std::vector<std::string> stored_names() {
+    std::vector<std::string> names;
+    for (auto& meta : ask<std::vector<storage::channel_meta>>(
+           stores.writer, list_atom::value))
+      names.push_back(meta.name);
+    std::sort(names.begin(), names.end());
+    return names;
+  }
+
+  // One check of the idle-channel sweep, as its periodic tick would run it
+  // (the timer is off here: see spawn_dir).
+  void sweep(const caf::actor& dir) {
+    self->send(dir, tick_atom::value);
+    run();
   }
 
   size_t channel_count(const caf::actor& dir) {
@@ -161,6 +186,67 @@ CAF_TEST(channels found in the store are listed after a restart) {
   CAF_REQUIRE_EQUAL(infos.size(), 2u);
   CAF_CHECK_EQUAL(infos[0].name, "positions.UMBR");
   CAF_CHECK_EQUAL(infos[0].head, 1u);
+}
+
+CAF_TEST(the sweep retires idle empty pattern channels after two checks) {
+  open_store();
+  auto dir = spawn_dir();
+  auto idle = get(dir, "positions.idle");
+  auto kept = get(dir, "positions.kept");
+  auto held = get(dir, "positions.held");
+  CAF_REQUIRE(idle && kept && held);
+  publish(*kept, {{"qty", 1}});
+  auto [session, box] = make_subscriber();
+  subscribe(*held, session, 1);
+  using names = std::vector<std::string>;
+  CAF_CHECK_EQUAL(stored_names(), (names{"positions.held", "positions.idle",
+                                         "positions.kept", "trades"}));
+  // The first check only notes what is idle: a channel made just before it
+  // must not vanish under the client that asked for it.
+  sweep(dir);
+  CAF_CHECK_EQUAL(channel_names(dir),
+                  (names{"positions.held", "positions.idle", "positions.kept",
+                         "trades"}));
+  self->monitor(*idle);
+  sweep(dir);
+  // Still empty and unsubscribed at the second check: stopped, unlisted and
+  // forgotten by the store. The one with an update, the one with a
+  // subscriber and the declared one stay.
+  bool stopped = false;
+  self->receive([&](const caf::down_msg& dm) { stopped = dm.source == *idle; },
+                caf::after(std::chrono::seconds(0)) >> [] {});
+  CAF_CHECK(stopped);
+  CAF_CHECK_EQUAL(channel_names(dir),
+                  (names{"positions.held", "positions.kept", "trades"}));
+  CAF_CHECK_EQUAL(stored_names(),
+                  (names{"positions.held", "positions.kept", "trades"}));
+  // The name can be used again, as a new channel.
+  auto again = get(dir, "positions.idle");
+  CAF_REQUIRE(again);
+  CAF_CHECK_NOT_EQUAL(*again, *idle);
+  CAF_CHECK_EQUAL(ask<channel_info>(*again, info_atom::value).head, 0u);
+}
+
+CAF_TEST(a channel used between two checks is not retired) {
+  auto dir = spawn_dir();
+  auto late = get(dir, "positions.late");
+  auto quiet = get(dir, "positions.quiet");
+  CAF_REQUIRE(late && quiet);
+  sweep(dir);
+  // Idle at the first check, subscribed by the second.
+  auto [session, box] = make_subscriber();
+  subscribe(*late, session, 1);
+  sweep(dir);
+  using names = std::vector<std::string>;
+  CAF_CHECK_EQUAL(channel_names(dir), (names{"positions.late", "trades"}));
+  // Its subscriber leaves: it must be seen idle at two checks from now on,
+  // not retired at the next one on the strength of the old notice.
+  self->send(*late, unsubscribe_atom::value, session);
+  run();
+  sweep(dir);
+  CAF_CHECK_EQUAL(channel_names(dir), (names{"positions.late", "trades"}));
+  sweep(dir);
+  CAF_CHECK_EQUAL(channel_names(dir), (names{"trades"}));
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
