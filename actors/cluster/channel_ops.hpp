@@ -54,6 +54,10 @@ void after_commit(channel_actor* self, const std::vector<record>& records);
 // A monitored follower or upstream is gone.
 void peer_down(channel_actor* self, const caf::actor_addr& addr);
 
+// The channel's history as it stands here: what a new follower, or a node
+// claiming the channel, starts from.
+cluster::snapshot snapshot_of(channel_actor* self);
+
 // Handlers of the owner side (owner.cpp).
 caf::result<cluster::snapshot> follow(channel_actor* self,
                                       const cluster::follow_request& req);

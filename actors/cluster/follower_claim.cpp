@@ -10,7 +10,6 @@
 
 #include "actors/cluster/follower_ops.hpp"
 #include "actors/errors.hpp"
-#include "actors/json_text.hpp"
 
 namespace tidewire::cluster_detail {
 
@@ -151,15 +150,7 @@ caf::result<cluster::snapshot> on_claim(channel_actor* self) {
     cl.claimant = caf::actor_cast<caf::actor>(self->current_sender());
     demote(self);
   }
-  return cluster::snapshot{cluster::protocol_version,
-                           st.params.name,
-                           st.params.decl.kind,
-                           st.meta.epoch,
-                           cl.generation,
-                           st.meta.head,
-                           st.first_available(),
-                           st.meta.last_ts,
-                           st.is_state() ? json_text::dump(st.doc) : std::string{}};
+  return snapshot_of(self);
 }
 
 void claim_from_newer(channel_actor* self, const caf::actor& holder) {

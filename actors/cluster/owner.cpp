@@ -215,6 +215,19 @@ void peer_down(channel_actor* self, const caf::actor_addr& addr) {
     upstream_lost(self);
 }
 
+cluster::snapshot snapshot_of(channel_actor* self) {
+  auto& st = self->state;
+  return cluster::snapshot{cluster::protocol_version,
+                           st.params.name,
+                           st.params.decl.kind,
+                           st.meta.epoch,
+                           st.cluster.generation,
+                           st.meta.head,
+                           st.first_available(),
+                           st.meta.last_ts,
+                           st.is_state() ? json_text::dump(st.doc) : std::string{}};
+}
+
 caf::result<cluster::snapshot> follow(channel_actor* self,
                                       const cluster::follow_request& req) {
   auto& st = self->state;
@@ -237,15 +250,7 @@ caf::result<cluster::snapshot> follow(channel_actor* self,
     self->monitor(follower);
   it->second = follower_link{follower, req.node, req.replica};
   pick_replica(self);
-  return cluster::snapshot{cluster::protocol_version,
-                           st.params.name,
-                           st.params.decl.kind,
-                           st.meta.epoch,
-                           cl.generation,
-                           st.meta.head,
-                           st.first_available(),
-                           st.meta.last_ts,
-                           st.is_state() ? json_text::dump(st.doc) : std::string{}};
+  return snapshot_of(self);
 }
 
 void unfollow(channel_actor* self) {
