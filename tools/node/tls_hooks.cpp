@@ -131,6 +131,18 @@ bool is_cluster_link(SSL* ssl) {
   return SSL_get_fd(ssl) >= 0;
 }
 
+// Runs OpenSSL's own `call` on `ssl` with the two additions above: an
+// empty error queue first, a logged failure after (`side` says which call).
+template <class Call>
+int observed(SSL* ssl, const char* side, Call call) {
+  ERR_clear_error();
+  peer_of(ssl);
+  auto ret = call();
+  if (ret <= 0)
+    report_failure(ssl, ret, side);
+  return ret;
+}
+
 } // namespace
 
 extern "C" {
@@ -139,12 +151,7 @@ int SSL_read(SSL* ssl, void* buf, int num) {
   static auto real = next_definition<int (*)(SSL*, void*, int)>("SSL_read");
   if (!is_cluster_link(ssl))
     return real(ssl, buf, num);
-  ERR_clear_error();
-  peer_of(ssl);
-  auto ret = real(ssl, buf, num);
-  if (ret <= 0)
-    report_failure(ssl, ret, "reading");
-  return ret;
+  return observed(ssl, "reading", [&] { return real(ssl, buf, num); });
 }
 
 int SSL_write(SSL* ssl, const void* buf, int num) {
@@ -152,36 +159,21 @@ int SSL_write(SSL* ssl, const void* buf, int num) {
     next_definition<int (*)(SSL*, const void*, int)>("SSL_write");
   if (!is_cluster_link(ssl))
     return real(ssl, buf, num);
-  ERR_clear_error();
-  peer_of(ssl);
-  auto ret = real(ssl, buf, num);
-  if (ret <= 0)
-    report_failure(ssl, ret, "writing");
-  return ret;
+  return observed(ssl, "writing", [&] { return real(ssl, buf, num); });
 }
 
 int SSL_accept(SSL* ssl) {
   static auto real = next_definition<int (*)(SSL*)>("SSL_accept");
   if (!is_cluster_link(ssl))
     return real(ssl);
-  ERR_clear_error();
-  peer_of(ssl);
-  auto ret = real(ssl);
-  if (ret <= 0)
-    report_failure(ssl, ret, "accepting");
-  return ret;
+  return observed(ssl, "accepting", [&] { return real(ssl); });
 }
 
 int SSL_connect(SSL* ssl) {
   static auto real = next_definition<int (*)(SSL*)>("SSL_connect");
   if (!is_cluster_link(ssl))
     return real(ssl);
-  ERR_clear_error();
-  peer_of(ssl);
-  auto ret = real(ssl);
-  if (ret <= 0)
-    report_failure(ssl, ret, "dialling");
-  return ret;
+  return observed(ssl, "dialling", [&] { return real(ssl); });
 }
 
 } // extern "C"
