@@ -1,6 +1,8 @@
 #include "actors/json_text.hpp"
 
-#include <nlohmann/json.hpp>
+#include <cstdint>
+
+#include "actors/json_scan.hpp"
 
 namespace tidewire::json_text {
 
@@ -14,7 +16,7 @@ bool is_space(char c) {
 std::string unescaped(const std::string& raw_key) {
   if (raw_key.find('\\') == std::string::npos)
     return raw_key.substr(1, raw_key.size() - 2);
-  return nlohmann::json::parse(raw_key).get<std::string>();
+  return unescape(raw_key);
 }
 
 bool same_name(const std::string& raw_key, std::string_view name) {
@@ -31,7 +33,7 @@ bool same_key(const std::string& a, const std::string& b) {
 
 namespace {
 
-// Recursive descent over text nlohmann::json::accept has validated (so
+// Recursive descent over text json_text::valid has accepted (so
 // every token is well formed; only the structure is read here). Depth is
 // bounded by the callers' json_depth_ok before anything is parsed.
 struct reader {
@@ -125,8 +127,9 @@ const value* value::find(std::string_view name) const {
 }
 
 std::optional<std::string> compact(std::string_view text) {
-  if (!nlohmann::json::accept(text))
+  if (!valid(text))
     return std::nullopt;
+  text = skip_bom(text);
   std::string out;
   out.reserve(text.size());
   bool in_string = false;
@@ -152,9 +155,81 @@ std::optional<std::string> compact(std::string_view text) {
 }
 
 std::optional<value> parse(std::string_view text) {
-  if (!nlohmann::json::accept(text))
+  if (!valid(text))
     return std::nullopt;
-  return reader{text}.read();
+  return reader{skip_bom(text)}.read();
+}
+
+namespace {
+
+bool same_key_view(std::string_view a, std::string_view b) {
+  if (a.find('\\') == std::string_view::npos
+      && b.find('\\') == std::string_view::npos)
+    return a == b;
+  return unescape(a) == unescape(b);
+}
+
+} // namespace
+
+std::string compact_value(std::string_view text) {
+  text = skip_bom(text);
+  std::string out;
+  out.reserve(text.size());
+  // Per open array or object: SIZE_MAX for an array, else where the
+  // object's member names start in `names`.
+  constexpr size_t array = SIZE_MAX;
+  std::vector<size_t> open;
+  std::vector<std::string_view> names;
+  bool name_next = false;
+  auto p = text.data();
+  auto end = p + text.size();
+  while (p != end) {
+    char c = *p;
+    if (is_space(c)) {
+      ++p;
+      continue;
+    }
+    if (c == '"') {
+      auto start = p++;
+      while (*p != '"')
+        p += *p == '\\' ? 2 : 1;
+      std::string_view token{start, static_cast<size_t>(++p - start)};
+      out += token;
+      if (name_next) {
+        name_next = false;
+        for (size_t i = open.back(); i < names.size(); ++i)
+          if (same_key_view(names[i], token))
+            return dump(reader{text}.read()); // rare: let parse resolve it
+        names.push_back(token);
+      }
+      continue;
+    }
+    switch (c) {
+      case '{':
+        open.push_back(names.size());
+        name_next = true;
+        break;
+      case '[':
+        open.push_back(array);
+        break;
+      case '}':
+        names.resize(open.back());
+        open.pop_back();
+        name_next = false;
+        break;
+      case ']':
+        open.pop_back();
+        break;
+      case ',':
+        name_next = open.back() != array;
+        break;
+      default:
+        break;
+    }
+    out.push_back(c);
+    ++p;
+  }
+  return out;
 }
 
 void dump_to(const value& v, std::string& out) {

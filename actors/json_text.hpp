@@ -48,6 +48,11 @@ struct member {
 // nullopt when `text` is not one valid JSON value.
 std::optional<std::string> compact(std::string_view text);
 
+// Compact text of one value that json_scan's `valid` accepted: like dump of
+// its parse (duplicate member names resolved the same way: the last value
+// at the first one's place), without building the value unless a name repeats.
+std::string compact_value(std::string_view valid_text);
+
 // Parses valid JSON text (validated here too); nullopt when invalid.
 std::optional<value> parse(std::string_view text);
 

@@ -1,15 +1,133 @@
 #include "net/request_parser.hpp"
 
-#include <nlohmann/json.hpp>
+#include <optional>
 
 #include "actors/config.hpp"
+#include "actors/json_scan.hpp"
 #include "actors/json_text.hpp"
 
 namespace tidewire::net {
 
 namespace {
 
-using json = nlohmann::json;
+namespace jt = json_text;
+
+// One member of a client message: its name (the raw string token) and its
+// value, both spans of the frame's text. The frame is read in one pass that
+// validates it and keeps only these spans; a request's fields are then read
+// from them, and the published `data` is copied out compacted, its numbers
+// and strings exactly as written.
+struct field {
+  std::string_view name;
+  std::string_view value;
+};
+
+struct message_view {
+  bool object = false;
+  std::vector<field> fields;
+
+  // The value of the last member called `name` (a repeated name: the last
+  // one wins, as in a parsed document), or nullptr.
+  const std::string_view* find(std::string_view name) const {
+    for (auto it = fields.rbegin(); it != fields.rend(); ++it)
+      if (jt::token_equals(it->name, name))
+        return &it->value;
+    return nullptr;
+  }
+};
+
+bool is_string(std::string_view v) {
+  return v.front() == '"';
+}
+
+bool is_null(std::string_view v) {
+  return v == "null";
+}
+
+// The string a string token denotes.
+std::string string_of(std::string_view token) {
+  auto inner = token.substr(1, token.size() - 2);
+  if (inner.find('\\') == std::string_view::npos)
+    return std::string{inner};
+  return jt::unescape(token);
+}
+
+// Reads the element at `p` (a message, if it is an object) into `msg`;
+// returns its end, or nullptr when the text there is not valid JSON.
+const char* read_message(const char* p, const char* end, message_view& msg) {
+  if (*p != '{')
+    return jt::value_end(p, end);
+  msg.object = true;
+  p = jt::skip_ws(p + 1, end);
+  if (p != end && *p == '}')
+    return p + 1;
+  for (;;) {
+    if (p == end || *p != '"')
+      return nullptr;
+    auto name_end = jt::string_end(p, end);
+    if (!name_end)
+      return nullptr;
+    std::string_view name{p, static_cast<size_t>(name_end - p)};
+    p = jt::skip_ws(name_end, end);
+    if (p == end || *p != ':')
+      return nullptr;
+    p = jt::skip_ws(p + 1, end);
+    if (p == end)
+      return nullptr;
+    auto value_end = jt::value_end(p, end);
+    if (!value_end)
+      return nullptr;
+    msg.fields.push_back({name, {p, static_cast<size_t>(value_end - p)}});
+    p = jt::skip_ws(value_end, end);
+    if (p == end)
+      return nullptr;
+    if (*p == '}')
+      return p + 1;
+    if (*p != ',')
+      return nullptr;
+    p = jt::skip_ws(p + 1, end);
+  }
+}
+
+// The frame's messages (one, or the elements of its array), or nullopt
+// when the frame is not one valid JSON value.
+std::optional<std::vector<message_view>> read_frame(std::string_view text,
+                                                    bool* is_array) {
+  text = jt::skip_bom(text);
+  auto end = text.data() + text.size();
+  auto p = jt::skip_ws(text.data(), end);
+  if (p == end)
+    return std::nullopt;
+  std::vector<message_view> out;
+  *is_array = *p == '[';
+  if (!*is_array) {
+    p = read_message(p, end, out.emplace_back());
+  } else {
+    p = jt::skip_ws(p + 1, end);
+    if (p != end && *p == ']') {
+      ++p;
+    } else {
+      for (;;) {
+        if (p == end)
+          return std::nullopt;
+        p = read_message(p, end, out.emplace_back());
+        if (!p)
+          return std::nullopt;
+        p = jt::skip_ws(p, end);
+        if (p != end && *p == ']') {
+          ++p;
+          break;
+        }
+        if (p == end || *p != ',')
+          return std::nullopt;
+        p = jt::skip_ws(p + 1, end);
+      }
+    }
+  }
+  if (!p || jt::skip_ws(p, end) != end)
+    return std::nullopt;
+  return out;
+}
 
 request_error bad_request(std::string message, std::string id_json = {}) {
   return request_error{"bad_request", std::move(message), std::move(id_json)};
@@ -27,20 +145,15 @@ std::string excerpt(const std::string& s) {
   return "'" + s.substr(0, len) + "...'";
 }
 
-bool is_non_negative_integer(const json& v) {
-  return v.is_number_unsigned()
-         || (v.is_number_integer() && v.get<int64_t>() >= 0);
-}
-
 // Reads the required `channel` field; on failure returns the error.
 std::variant<std::string, request_error>
-read_channel(const json& msg, const std::string& id_json) {
-  auto it = msg.find("channel");
-  if (it == msg.end())
+read_channel(const message_view& msg, const std::string& id_json) {
+  auto v = msg.find("channel");
+  if (!v)
     return bad_request("missing field 'channel'", id_json);
-  if (!it->is_string())
+  if (!is_string(*v))
     return bad_request("field 'channel' must be a string", id_json);
-  auto name = it->get<std::string>();
+  auto name = string_of(*v);
   if (!valid_channel_name(name))
     return request_error{"invalid_channel",
                          "invalid channel name " + excerpt(name)
@@ -49,29 +162,30 @@ read_channel(const json& msg, const std::string& id_json) {
   return name;
 }
 
-client_request parse_subscribe(const json& msg, std::string id_json) {
+client_request parse_subscribe(const message_view& msg, std::string id_json) {
   auto channel = read_channel(msg, id_json);
   if (auto err = std::get_if<request_error>(&channel))
     return std::move(*err);
   subscribe_request req;
   req.channel = std::move(std::get<std::string>(channel));
   // Optional fields may be absent or null.
-  if (auto it = msg.find("since"); it != msg.end() && !it->is_null()) {
-    if (!is_non_negative_integer(*it))
+  if (auto v = msg.find("since"); v && !is_null(*v)) {
+    auto n = jt::as_integer(*v);
+    if (!n || n->negative)
       return bad_request("field 'since' must be a non-negative integer",
                          id_json);
-    req.since = it->get<uint64_t>();
+    req.since = n->magnitude;
   }
-  if (auto it = msg.find("epoch"); it != msg.end() && !it->is_null()) {
-    if (!it->is_string())
+  if (auto v = msg.find("epoch"); v && !is_null(*v)) {
+    if (!is_string(*v))
       return bad_request("field 'epoch' must be a string", id_json);
-    req.epoch = it->get<std::string>();
+    req.epoch = string_of(*v);
   }
   req.id_json = std::move(id_json);
   return req;
 }
 
-client_request parse_unsubscribe(const json& msg, std::string id_json) {
+client_request parse_unsubscribe(const message_view& msg, std::string id_json) {
   auto channel = read_channel(msg, id_json);
   if (auto err = std::get_if<request_error>(&channel))
     return std::move(*err);
@@ -79,29 +193,26 @@ client_request parse_unsubscribe(const json& msg, std::string id_json) {
                              std::move(id_json)};
 }
 
-// `raw` is the same message parsed with its numbers kept as written: the
-// published data is taken from it, so it reaches subscribers unrounded.
-client_request parse_publish(const json& msg, const json_text::value* raw,
-                             std::string id_json, const parser_limits& limits) {
+client_request parse_publish(const message_view& msg, std::string id_json,
+                             const parser_limits& limits) {
   auto channel = read_channel(msg, id_json);
   if (auto err = std::get_if<request_error>(&channel))
     return std::move(*err);
-  auto it = msg.find("data");
-  if (it == msg.end())
+  auto data_value = msg.find("data");
+  if (!data_value)
     return bad_request("missing field 'data'", id_json);
   std::string key;
-  if (auto k = msg.find("key"); k != msg.end() && !k->is_null()) {
-    if (!k->is_string())
+  if (auto k = msg.find("key"); k && !is_null(*k)) {
+    if (!is_string(*k))
       return bad_request("field 'key' must be a string", id_json);
-    key = k->get<std::string>();
+    key = string_of(*k);
     if (key.empty() || key.size() > max_idempotency_key)
       return bad_request("field 'key' must have 1 to "
                            + std::to_string(max_idempotency_key)
                            + " characters",
                          id_json);
   }
-  const json_text::value* raw_data = raw ? raw->find("data") : nullptr;
-  auto data = raw_data ? json_text::dump(*raw_data) : it->dump();
+  auto data = jt::compact_value(*data_value);
   if (data.size() > limits.max_frame)
     return request_error{"too_large",
                          "field 'data' is " + std::to_string(data.size())
@@ -112,37 +223,41 @@ client_request parse_publish(const json& msg, const json_text::value* raw,
                          std::move(data), std::move(id_json), std::move(key)};
 }
 
-client_request parse_auth(const json& msg, std::string id_json) {
-  auto it = msg.find("token");
-  if (it == msg.end())
+client_request parse_auth(const message_view& msg, std::string id_json) {
+  auto v = msg.find("token");
+  if (!v)
     return bad_request("missing field 'token'", id_json);
-  if (!it->is_string())
+  if (!is_string(*v))
     return bad_request("field 'token' must be a string", id_json);
-  return auth_request{it->get<std::string>(), std::move(id_json)};
+  return auth_request{string_of(*v), std::move(id_json)};
 }
 
-client_request parse_message(const json& msg, const json_text::value* raw,
+client_request parse_message(const message_view& msg,
                              const parser_limits& limits) {
-  if (!msg.is_object())
+  if (!msg.object)
     return bad_request("a message must be a JSON object");
   std::string id_json;
-  if (auto it = msg.find("id"); it != msg.end()) {
-    if (!it->is_string() && !it->is_number_integer())
+  if (auto v = msg.find("id")) {
+    if (is_string(*v)) {
+      id_json = std::string{*v}; // echoed as the client wrote it
+    } else if (auto n = jt::as_integer(*v)) {
+      id_json = (n->negative ? "-" : "") + std::to_string(n->magnitude);
+    } else {
       return bad_request("field 'id' must be a string or an integer");
-    id_json = it->dump();
+    }
   }
-  auto type_it = msg.find("type");
-  if (type_it == msg.end())
+  auto type_value = msg.find("type");
+  if (!type_value)
     return bad_request("missing field 'type'", std::move(id_json));
-  if (!type_it->is_string())
+  if (!is_string(*type_value))
     return bad_request("field 'type' must be a string", std::move(id_json));
-  const auto& type = type_it->get_ref<const std::string&>();
+  auto type = string_of(*type_value);
   if (type == "subscribe")
     return parse_subscribe(msg, std::move(id_json));
   if (type == "unsubscribe")
     return parse_unsubscribe(msg, std::move(id_json));
   if (type == "publish")
-    return parse_publish(msg, raw, std::move(id_json), limits);
+    return parse_publish(msg, std::move(id_json), limits);
   if (type == "ping")
     return ping_request{std::move(id_json)};
   if (type == "auth")
@@ -197,30 +312,24 @@ std::vector<client_request> parse_text_frame(std::string_view text,
                                  + " levels"));
     return out;
   }
-  auto doc = json::parse(text.begin(), text.end(), nullptr, false);
-  if (doc.is_discarded()) {
+  bool is_array = false;
+  auto messages = read_frame(text, &is_array);
+  if (!messages) {
     out.emplace_back(bad_request("malformed JSON"));
     return out;
   }
-  if (doc.is_array()) {
-    if (doc.empty()) {
-      out.emplace_back(bad_request("empty array of messages"));
-    } else if (doc.size() > limits.max_batch) {
-      out.emplace_back(bad_request("too many messages in one frame ("
-                                   + std::to_string(doc.size()) + ", at most "
-                                   + std::to_string(limits.max_batch) + ")"));
-    } else {
-      out.reserve(doc.size());
-      auto raw = json_text::parse(text);
-      for (size_t i = 0; i < doc.size(); ++i)
-        out.emplace_back(parse_message(
-          doc[i], raw && i < raw->items.size() ? &raw->items[i] : nullptr,
-          limits));
-    }
-    return out;
+  if (is_array && messages->empty()) {
+    out.emplace_back(bad_request("empty array of messages"));
+  } else if (is_array && messages->size() > limits.max_batch) {
+    out.emplace_back(bad_request("too many messages in one frame ("
+                                 + std::to_string(messages->size())
+                                 + ", at most "
+                                 + std::to_string(limits.max_batch) + ")"));
+  } else {
+    out.reserve(messages->size());
+    for (const auto& msg : *messages)
+      out.emplace_back(parse_message(msg, limits));
   }
-  auto raw = json_text::parse(text);
-  out.emplace_back(parse_message(doc, raw ? &*raw : nullptr, limits));
   return out;
 }
 

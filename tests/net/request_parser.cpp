@@ -286,3 +286,45 @@ CAF_TEST(json_depth_ok ignores brackets inside strings) {
   CAF_CHECK(!json_depth_ok(R"({"a":"\\",[[[[]]]]})", 2));
   CAF_CHECK(json_depth_ok("", 0));
 }
+
+CAF_TEST(fields are read as a parsed document would read them) {
+  // A repeated name: the last one wins.
+  auto err = error_of(R"({"type":"ping","type":"nope"})");
+  CAF_CHECK_EQUAL(err.code, "unknown_type");
+  CAF_CHECK(mentions(err, "'nope'"));
+  // Escaped names and values denote the same strings.
+  CAF_CHECK_EQUAL(
+    as<ping_request>(one(R"({"\u0074ype":"p\u0069ng","id":"\u0041"})")).id_json,
+    R"("\u0041")");
+  auto sub = as<subscribe_request>(
+    one(R"({"type":"subscribe","channel":"tr\u0061des","since":-0})"));
+  CAF_CHECK_EQUAL(sub.channel, "trades");
+  CAF_CHECK_EQUAL(*sub.since, 0u);
+  // Integers as integers: -0 is 0; a fraction, an exponent or a value past
+  // 64 bits is not an integer.
+  CAF_CHECK_EQUAL(as<ping_request>(one(R"({"type":"ping","id":-0})")).id_json,
+                  "0");
+  for (auto id : {"1.5", "1e2", "18446744073709551616", "true", "null"})
+    CAF_CHECK(mentions(error_of(std::string{R"({"type":"ping","id":)"} + id + "}"),
+                       "'id' must be a string or an integer"));
+  CAF_CHECK(mentions(
+    error_of(R"({"type":"subscribe","channel":"c","since":1.0})"),
+    "'since' must be a non-negative integer"));
+  // A byte-order mark before the frame is allowed, as JSON parsers do.
+  CAF_CHECK_EQUAL(as<ping_request>(one("\xEF\xBB\xBF{\"type\":\"ping\",\"id\":4}"))
+                    .id_json,
+                  "4");
+}
+
+CAF_TEST(published data is compacted once with numbers and strings as sent) {
+  auto req = as<publish_request>(one(
+    "[{\"type\":\"publish\",\"channel\":\"c\",\"data\": { \"n\" : "
+    "1.000000000000000000001 ,\"s\" : \"a  b\", \"n\":[ 12345678901234567890123 ]"
+    "} }]"));
+  CAF_CHECK_EQUAL(req.data_json, R"({"n":[12345678901234567890123],"s":"a  b"})");
+  // Scalars are data too.
+  CAF_CHECK_EQUAL(
+    as<publish_request>(one(R"({"type":"publish","channel":"c","data":null})"))
+      .data_json,
+    "null");
+}
