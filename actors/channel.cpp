@@ -195,6 +195,10 @@ caf::behavior channel_behavior(channel_actor* self, channel_params params) {
            std::string& key) -> caf::result<publish_ack> {
       return accept_publish(self, std::move(data_json), std::move(key));
     },
+    [self](publish_atom, std::vector<publish_item>& items)
+      -> caf::result<std::vector<publish_outcome>> {
+      return accept_publishes(self, std::move(items));
+    },
     [self](flush_atom) {
       self->state.flush_queued = false;
       flush(self);

@@ -50,12 +50,8 @@ void answer_repeats(channel_state& st, const std::string& key,
   auto it = st.key_waiters.find(key);
   if (it == st.key_waiters.end())
     return;
-  for (auto& rp : it->second) {
-    if (result)
-      rp.deliver(*result);
-    else
-      rp.deliver(result.error());
-  }
+  for (auto& rp : it->second)
+    rp.deliver(result);
   st.key_waiters.erase(it);
 }
 
@@ -211,46 +207,56 @@ void flush(channel_actor* self) {
 }
 
 
-caf::result<publish_ack> accept_publish(channel_actor* self,
-                                        std::string data_json,
-                                        std::string key) {
+namespace {
+
+// Queues one publish, or answers it at once (a repeated key, a refusal).
+// True when it was queued.
+bool accept_one(channel_actor* self, std::string data_json, std::string key,
+                ack_slot slot) {
   auto& st = self->state;
-  if (st.follower())
-    return cluster_detail::forward_publish(self, std::move(data_json),
-                                           std::move(key));
-  if (st.cluster.enabled)
-    if (auto err = cluster_detail::refuse_publish(self))
-      return err;
-  if (st.is_state() && !json_text::is_object_text(data_json))
-    return make_error(errc::bad_request,
-                      st.params.name
-                        + " is a state channel: data must be a JSON object"
-                          " (a merge patch of its document)");
-  if (key.size() > max_idempotency_key)
-    return make_error(errc::bad_request,
-                      "idempotency key is longer than "
-                        + std::to_string(max_idempotency_key)
-                        + " characters");
+  if (st.is_state() && !json_text::is_object_text(data_json)) {
+    slot.deliver(make_error(errc::bad_request,
+                            st.params.name
+                              + " is a state channel: data must be a JSON"
+                                " object (a merge patch of its document)"));
+    return false;
+  }
+  if (key.size() > max_idempotency_key) {
+    slot.deliver(make_error(errc::bad_request,
+                            "idempotency key is longer than "
+                              + std::to_string(max_idempotency_key)
+                              + " characters"));
+    return false;
+  }
   if (!key.empty()) {
     expire_keys(st, wall_clock_ms());
-    if (auto it = st.keys.find(key); it != st.keys.end())
-      return publish_ack{st.params.name, it->second.seq, st.meta.epoch};
+    if (auto it = st.keys.find(key); it != st.keys.end()) {
+      slot.deliver(publish_ack{st.params.name, it->second.seq, st.meta.epoch});
+      return false;
+    }
     if (auto it = st.key_waiters.find(key); it != st.key_waiters.end()) {
       // The first publish with this key is queued or being stored.
-      auto rp = self->make_response_promise();
-      it->second.push_back(rp);
-      return rp;
+      it->second.push_back(std::move(slot));
+      return false;
     }
   }
-  if (st.pending.size() >= st.params.limits.max_pending)
-    return make_error(errc::rate_limited,
-                      st.params.name + " has "
-                        + std::to_string(st.pending.size())
-                        + " publishes waiting to be stored; retry later");
-  auto rp = self->make_response_promise();
+  if (st.pending.size() >= st.params.limits.max_pending) {
+    slot.deliver(make_error(errc::rate_limited,
+                            st.params.name + " has "
+                              + std::to_string(st.pending.size())
+                              + " publishes waiting to be stored; retry"
+                                " later"));
+    return false;
+  }
   if (!key.empty())
     st.key_waiters[key]; // later repeats wait for this one
-  st.pending.push_back({std::move(data_json), rp, std::move(key)});
+  st.pending.push_back({std::move(data_json), std::move(slot), std::move(key)});
+  return true;
+}
+
+// Publishes were queued: start a write, or schedule the memory-only flush.
+void queued(channel_actor* self) {
+  auto& st = self->state;
   if (st.persistent() || st.cluster.enabled) {
     flush(self); // publishes queue up behind the append in flight
   } else if (!st.flush_queued) {
@@ -261,7 +267,58 @@ caf::result<publish_ack> accept_publish(channel_actor* self,
     st.flush_queued = true;
     self->send(self, flush_atom::value);
   }
+}
+
+} // namespace
+
+caf::result<publish_ack> accept_publish(channel_actor* self,
+                                        std::string data_json,
+                                        std::string key) {
+  auto& st = self->state;
+  if (st.follower())
+    return cluster_detail::forward_publish(self, std::move(data_json),
+                                           std::move(key));
+  if (st.cluster.enabled)
+    if (auto err = cluster_detail::refuse_publish(self))
+      return err;
+  auto rp = self->make_response_promise();
+  if (accept_one(self, std::move(data_json), std::move(key), ack_slot{rp}))
+    queued(self);
   return rp;
+}
+
+caf::result<std::vector<publish_outcome>>
+accept_publishes(channel_actor* self, std::vector<publish_item> items) {
+  auto& st = self->state;
+  auto reply = std::make_shared<batch_reply>();
+  reply->rp = self->make_response_promise<std::vector<publish_outcome>>();
+  reply->outcomes.resize(items.size());
+  reply->left = items.size();
+  if (items.empty()) {
+    reply->rp.deliver(std::vector<publish_outcome>{});
+    return reply->rp;
+  }
+  if (st.cluster.enabled) {
+    // Forwarding and fencing answer one publish at a time: each goes
+    // through the single-publish handler, in order.
+    for (size_t i = 0; i < items.size(); ++i)
+      self
+        ->request(caf::actor_cast<caf::actor>(self), caf::infinite,
+                  publish_atom::value, std::move(items[i].data_json),
+                  std::move(items[i].key))
+        .then([reply, i](const publish_ack& ack) { ack_slot{reply, i}.deliver(ack); },
+              [reply, i](caf::error& err) { ack_slot{reply, i}.deliver(err); });
+    return reply->rp;
+  }
+  bool any = false;
+  for (size_t i = 0; i < items.size(); ++i)
+    any |= accept_one(self, std::move(items[i].data_json),
+                      std::move(items[i].key), ack_slot{reply, i});
+  // One write for all of them when none is in flight (not one for the
+  // first and the rest behind it).
+  if (any)
+    queued(self);
+  return reply->rp;
 }
 
 } // namespace tidewire::channel_detail

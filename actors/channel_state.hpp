@@ -8,6 +8,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <type_traits>
@@ -15,6 +16,7 @@
 
 #include <caf/event_based_actor.hpp>
 #include <caf/response_promise.hpp>
+#include <caf/typed_response_promise.hpp>
 #include <caf/stateful_actor.hpp>
 #include <nlohmann/json.hpp>
 
@@ -32,9 +34,56 @@ using json = nlohmann::json;
 using storage::channel_meta;
 using storage::record;
 
+// Where the answer to one publish goes: its own request's promise (a
+// single publish), or its place in the one response to a session's
+// publishes (publish_item), sent once every one of them is answered.
+struct batch_reply {
+  caf::typed_response_promise<std::vector<publish_outcome>> rp;
+  std::vector<publish_outcome> outcomes;
+  size_t left = 0;
+};
+
+class ack_slot {
+public:
+  ack_slot() = default;
+  explicit ack_slot(caf::response_promise rp) : single_(std::move(rp)) {}
+  ack_slot(std::shared_ptr<batch_reply> batch, size_t index)
+    : batch_(std::move(batch)), index_(index) {}
+
+  void deliver(const caf::expected<publish_ack>& result) {
+    if (!batch_) {
+      if (result)
+        single_.deliver(*result);
+      else
+        single_.deliver(result.error());
+      return;
+    }
+    auto& out = batch_->outcomes[index_];
+    if (result) {
+      out.seq = result->seq;
+      out.epoch = result->epoch;
+    } else {
+      out.error = result.error();
+    }
+    if (--batch_->left == 0)
+      batch_->rp.deliver(std::move(batch_->outcomes));
+  }
+  void deliver(const caf::error& err) {
+    deliver(caf::expected<publish_ack>{err});
+  }
+  void deliver(const publish_ack& ack) {
+    deliver(caf::expected<publish_ack>{ack});
+  }
+
+private:
+  caf::response_promise single_;
+  std::shared_ptr<batch_reply> batch_;
+  size_t index_ = 0;
+};
+
 struct pending_publish {
   std::string data_json;
-  caf::response_promise rp;
+  ack_slot rp;
   std::string key; // idempotency key, "" for none
 };
 
@@ -82,7 +131,7 @@ struct channel_state {
   std::map<std::string, used_key> keys; // committed keyed publishes
   std::deque<used_key> key_order;        // by commit, oldest first
   // Keys of publishes queued or being written: repeats wait for their ack.
-  std::map<std::string, std::vector<caf::response_promise>> key_waiters;
+  std::map<std::string, std::vector<ack_slot>> key_waiters;
   frame snapshot_frame;
   uint64_t snapshot_seq = 0;
   // Updates read from the store for catch-ups, encoded once: subscribers
@@ -167,6 +216,11 @@ void expire_keys(channel_state& st, int64_t now_ms);
 // Queues a publish (or answers a repeated key at once).
 caf::result<publish_ack> accept_publish(channel_actor* self,
                                         std::string data_json, std::string key);
+
+// Queues a session's publishes in order and answers them all in one
+// response, once each is stored (or refused).
+caf::result<std::vector<publish_outcome>>
+accept_publishes(channel_actor* self, std::vector<publish_item> items);
 
 // Asks the store writer to apply retention, unless a write is in flight.
 void trim(channel_actor* self);

@@ -1,5 +1,7 @@
 #include "actors/frames.hpp"
 
+#include <cctype>
+
 #include <nlohmann/json.hpp>
 
 namespace tidewire::frames {
@@ -100,8 +102,61 @@ frame unsubscribed(const std::string& channel, const std::string& id_json) {
   return finish(msg, id_json);
 }
 
+namespace {
+
+// Text that JSON carries as is between quotes: channel names and epochs.
+bool plain_name(const std::string& s) {
+  for (unsigned char c : s)
+    if (!std::isalnum(c) && c != '_' && c != '.' && c != ':' && c != '-')
+      return false;
+  return true;
+}
+
+// An id that a JSON document prints exactly as it came: an integer without
+// a leading zero, or a string of printable ASCII with no escapes.
+bool plain_id(const std::string& id) {
+  if (id.empty())
+    return true;
+  if (id.front() == '"') {
+    if (id.size() < 2 || id.back() != '"')
+      return false;
+    for (size_t i = 1; i + 1 < id.size(); ++i)
+      if (id[i] < 0x20 || id[i] > 0x7E || id[i] == '"' || id[i] == '\\')
+        return false;
+    return true;
+  }
+  size_t i = id.front() == '-' ? 1 : 0;
+  if (i >= id.size() || (id[i] == '0' && id.size() > i + 1))
+    return false;
+  for (; i < id.size(); ++i)
+    if (!std::isdigit(static_cast<unsigned char>(id[i])))
+      return false;
+  return true;
+}
+
+} // namespace
+
 frame published(const std::string& channel, uint64_t seq,
                 const std::string& epoch, const std::string& id_json) {
+  // One per publish: built as text, the same bytes as the document below
+  // (members in name order), when nothing needs escaping.
+  if (plain_name(channel) && plain_name(epoch) && plain_id(id_json)) {
+    std::string out;
+    out.reserve(64 + channel.size() + epoch.size() + id_json.size());
+    out += R"({"channel":")";
+    out += channel;
+    out += R"(","epoch":")";
+    out += epoch;
+    out += '"';
+    if (!id_json.empty()) {
+      out += R"(,"id":)";
+      out += id_json;
+    }
+    out += R"(,"seq":)";
+    out += std::to_string(seq);
+    out += R"(,"type":"published"})";
+    return make_frame(std::move(out));
+  }
   json msg = {{"type", "published"},
               {"channel", channel},
               {"seq", seq},

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/error.hpp>
 #include <caf/meta/type_name.hpp>
 
 #include "storage/record.hpp"
@@ -42,6 +43,22 @@ struct publish_ack {
   std::string channel;
   uint64_t seq = 0;
   std::string epoch;
+};
+
+// One publish of several a session sends its channel at once (the
+// publishes of one client frame, in order): one request and one response
+// for all of them instead of one each.
+struct publish_item {
+  std::string data_json;
+  std::string key;
+};
+
+// The answer to one publish_item, at the same index: `error` set (nothing
+// stored), or the ack's seq and epoch.
+struct publish_outcome {
+  uint64_t seq = 0;
+  std::string epoch;
+  caf::error error;
 };
 
 struct channel_info {
@@ -87,6 +104,16 @@ typename Inspector::result_type inspect(Inspector& f, publish_request& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, publish_ack& x) {
   return f(caf::meta::type_name("publish_ack"), x.channel, x.seq, x.epoch);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, publish_item& x) {
+  return f(caf::meta::type_name("publish_item"), x.data_json, x.key);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, publish_outcome& x) {
+  return f(caf::meta::type_name("publish_outcome"), x.seq, x.epoch, x.error);
 }
 
 template <class Inspector>

@@ -114,67 +114,79 @@ void unsubscribe(session_actor* self, const unsubscribe_request& req) {
   enqueue(self, frames::unsubscribed(req.channel, req.id_json));
 }
 
-void publish_reply(session_actor* self, caf::expected<publish_ack> ack,
-                   const std::string& id_json) {
-  --self->state.publishes_in_flight;
-  if (ack)
-    enqueue(self, frames::published(ack->channel, ack->seq, ack->epoch, id_json));
-  else
-    reply_error(self, ack.error(), id_json);
+frame publish_answer(const std::string& channel, const publish_outcome& out,
+                     const std::string& id_json) {
+  if (out.error)
+    return frames::error(error_code(out.error), error_message(out.error),
+                         id_json);
+  return frames::published(channel, out.seq, out.epoch, id_json);
 }
 
-void send_publish(session_actor* self, const caf::actor& channel,
-                  publish_request req) {
-  self->request(channel, request_timeout, publish_atom::value, req.data_json,
-                req.key)
+// Publishes to one channel go as one request, answered once all are stored
+// or refused; their answers go to the client together, in order.
+void send_publishes(session_actor* self, const caf::actor& channel,
+                    const std::string& name, std::vector<publish_request> reqs) {
+  std::vector<publish_item> items;
+  std::vector<std::string> ids;
+  items.reserve(reqs.size());
+  ids.reserve(reqs.size());
+  for (auto& req : reqs) {
+    items.push_back({std::move(req.data_json), std::move(req.key)});
+    ids.push_back(std::move(req.id_json));
+  }
+  self->request(channel, request_timeout, publish_atom::value, std::move(items))
     .then(
-      [self, id = req.id_json](const publish_ack& ack) {
-        publish_reply(self, ack, id);
+      [self, name, ids](const std::vector<publish_outcome>& outs) {
+        self->state.publishes_in_flight -= ids.size();
+        std::vector<frame> answers;
+        answers.reserve(ids.size());
+        for (size_t i = 0; i < ids.size(); ++i)
+          answers.push_back(
+            i < outs.size()
+              ? publish_answer(name, outs[i], ids[i])
+              : frames::error("internal", "no answer for this publish", ids[i]));
+        enqueue(self, make_batch(std::move(answers)));
       },
-      [self, name = req.channel, id = req.id_json](caf::error& err) {
+      [self, name, ids](caf::error& err) {
         // A CAF error (not a channel's answer) means the channel is gone or
         // stuck, e.g. the node is stopping: ask the directory next time.
         auto it = self->state.routes.find(name);
         if (err.category() == caf::atom("system")
             && it != self->state.routes.end() && it->second.channel)
           self->state.routes.erase(it);
-        publish_reply(self, std::move(err), id);
+        self->state.publishes_in_flight -= ids.size();
+        std::vector<frame> answers;
+        for (auto& id : ids)
+          answers.push_back(
+            frames::error(error_code(err), error_message(err), id));
+        enqueue(self, make_batch(std::move(answers)));
       });
 }
 
-void publish(session_actor* self, publish_request req) {
+// A client's publishes to `name`, in the order it sent them.
+void route_publishes(session_actor* self, const std::string& name,
+                     std::vector<publish_request> reqs) {
   auto& st = self->state;
-  if (!auth::may_publish(st.identity.claims, req.channel))
-    return enqueue(self, forbidden_frame(req.channel, "publish", req.id_json));
-  if (st.publishes_in_flight >= st.limits.max_publishes_in_flight) {
-    reply_error(self,
-                make_error(errc::rate_limited,
-                           std::to_string(st.publishes_in_flight)
-                             + " publishes are awaiting their ack; wait for"
-                               " one before sending more"),
-                req.id_json);
-    return;
-  }
-  ++st.publishes_in_flight;
-  if (auto it = st.routes.find(req.channel); it != st.routes.end()) {
+  if (auto it = st.routes.find(name); it != st.routes.end()) {
     if (it->second.channel)
-      send_publish(self, it->second.channel, std::move(req));
+      send_publishes(self, it->second.channel, name, std::move(reqs));
     else
-      it->second.waiting.push_back(std::move(req));
+      for (auto& req : reqs)
+        it->second.waiting.push_back(std::move(req));
     return;
   }
   if (st.routes.size() >= max_publish_routes)
     for (auto it = st.routes.begin(); it != st.routes.end();)
       it = it->second.channel ? st.routes.erase(it) : std::next(it);
-  auto name = req.channel;
-  st.routes[name].waiting.push_back(std::move(req));
+  st.routes[name].waiting = std::move(reqs);
   self->request(st.directory, request_timeout, get_atom::value, name)
     .then(
       [self, name](const caf::actor& channel) {
         auto& route = self->state.routes[name];
         route.channel = channel;
-        for (auto& waiting : std::exchange(route.waiting, {}))
-          send_publish(self, channel, std::move(waiting));
+        auto waiting = std::exchange(route.waiting, {});
+        if (!waiting.empty())
+          send_publishes(self, channel, name, std::move(waiting));
       },
       [self, name](caf::error& err) {
         auto it = self->state.routes.find(name);
@@ -182,9 +194,42 @@ void publish(session_actor* self, publish_request req) {
           return;
         auto waiting = std::move(it->second.waiting);
         self->state.routes.erase(it);
+        self->state.publishes_in_flight -= waiting.size();
         for (auto& req : waiting)
-          publish_reply(self, err, req.id_json);
+          reply_error(self, err, req.id_json);
       });
+}
+
+// The publishes of one client frame: refused ones are answered at once,
+// the others go to their channels, one request per run of publishes to
+// the same channel.
+void publish(session_actor* self, std::vector<publish_request> reqs) {
+  auto& st = self->state;
+  std::string run_channel;
+  std::vector<publish_request> run;
+  for (auto& req : reqs) {
+    if (!auth::may_publish(st.identity.claims, req.channel)) {
+      enqueue(self, forbidden_frame(req.channel, "publish", req.id_json));
+      continue;
+    }
+    if (st.publishes_in_flight >= st.limits.max_publishes_in_flight) {
+      reply_error(self,
+                  make_error(errc::rate_limited,
+                             std::to_string(st.publishes_in_flight)
+                               + " publishes are awaiting their ack; wait"
+                                 " for one before sending more"),
+                  req.id_json);
+      continue;
+    }
+    ++st.publishes_in_flight;
+    if (!run.empty() && req.channel != run_channel)
+      route_publishes(self, run_channel, std::exchange(run, {}));
+    if (run.empty())
+      run_channel = req.channel;
+    run.push_back(std::move(req));
+  }
+  if (!run.empty())
+    route_publishes(self, run_channel, std::move(run));
 }
 
 caf::behavior session_behavior(session_actor* self, session_limits limits,
@@ -224,7 +269,12 @@ caf::behavior session_behavior(session_actor* self, session_limits limits,
   return {
     [self](subscribe_request& req) { subscribe(self, std::move(req)); },
     [self](const unsubscribe_request& req) { unsubscribe(self, req); },
-    [self](publish_request& req) { publish(self, std::move(req)); },
+    [self](publish_request& req) {
+      std::vector<publish_request> one;
+      one.push_back(std::move(req));
+      publish(self, std::move(one));
+    },
+    [self](std::vector<publish_request>& reqs) { publish(self, std::move(reqs)); },
     [self](reply_atom, frame& f) { enqueue(self, std::move(f)); },
     [self](deliver_atom, uint64_t sub_id, frame_batch& batch,
            uint64_t last_seq) {

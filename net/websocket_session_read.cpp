@@ -100,9 +100,22 @@ void websocket_session::handle_message(std::string_view bytes, bool text) {
 }
 
 void websocket_session::handle_json(std::string_view text) {
+  // A frame's publishes reach the session actor as one message (a run of
+  // them, cut where another request comes between, so the order holds).
+  std::vector<publish_request> publishes;
+  auto send_publishes = [this, &publishes] {
+    if (!publishes.empty())
+      caf::anon_send(actor_, std::exchange(publishes, {}));
+  };
   for (auto& outcome : parse_text_frame(text, limits_)) {
     if (closing_)
       return;
+    if (claims_)
+      if (auto p = std::get_if<publish_request>(&outcome)) {
+        publishes.push_back(std::move(*p));
+        continue;
+      }
+    send_publishes();
     if (!claims_ && !std::holds_alternative<auth_request>(outcome)) {
       bump(state_->stats.auth_failures_total);
       auto id = std::visit([](auto& m) { return m.id_json; }, outcome);
@@ -127,6 +140,8 @@ void websocket_session::handle_json(std::string_view text) {
       },
       outcome);
   }
+  if (!closing_)
+    send_publishes();
 }
 
 bool websocket_session::admit_message() {
