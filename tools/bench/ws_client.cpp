@@ -110,6 +110,8 @@ void ws_client::on_read(boost::system::error_code ec, std::size_t) {
 }
 
 void ws_client::dispatch(std::string_view text, clock_type::time_point at) {
+  if (on_text(text, at))
+    return;
   // Parse without exceptions; a handler that reads a field of the wrong
   // type throws, and that is a failure of this connection, not the run.
   auto msg = nlohmann::json::parse(text, nullptr, false);

@@ -56,6 +56,14 @@ protected:
   virtual void on_message(const nlohmann::json& msg,
                           clock_type::time_point at) = 0;
 
+  // A whole server message as text, before it is parsed: a subclass that
+  // can read it without building documents does so and returns true;
+  // false hands it to on_message, parsed. Must not act on a message it
+  // then declines.
+  virtual bool on_text(std::string_view, clock_type::time_point) {
+    return false;
+  }
+
   // Queues one text message; dropped once the connection is closing.
   void send(std::string text);
 

@@ -5,6 +5,7 @@
 #include <limits>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "latency_histogram.hpp"
 #include "ws_client.hpp"
@@ -47,8 +48,10 @@ public:
 
 private:
   void on_open() override;
+  bool on_text(std::string_view text, clock_type::time_point at) override;
   void on_message(const nlohmann::json& msg, clock_type::time_point at) override;
   void on_update(const nlohmann::json& msg, clock_type::time_point at);
+  void on_update(uint64_t seq, int64_t sent_ns, clock_type::time_point at);
   void check_finished();
 
   const std::string channel_;
