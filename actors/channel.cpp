@@ -230,10 +230,11 @@ caf::behavior channel_behavior(channel_actor* self, channel_params params) {
     },
     [self](info_atom) {
       auto& st = self->state;
+      // Owner and replica are the directory's to fill in (cluster mode).
       return channel_info{st.params.name,   st.params.decl.kind,
                           st.meta.epoch,    st.meta.head,
                           st.first_available(), st.meta.last_ts,
-                          st.subs.size()};
+                          st.subs.size(),   "", ""};
     },
     // The directory retires idle channels made from `*` patterns. Only a
     // channel that never had an update, has no subscriber and nothing in

@@ -83,8 +83,12 @@ caf::actor ensure_channel(directory_actor* self, const std::string& name,
   auto& st = self->state;
   if (auto it = st.channels.find(name); it != st.channels.end())
     return it->second;
-  channel_params params{name, decl, st.cfg.limits, st.cfg.store_writer,
-                        st.cfg.store_reader};
+  channel_params params{name,
+                        decl,
+                        st.cfg.limits,
+                        st.cfg.store_writer,
+                        st.cfg.store_reader,
+                        std::nullopt};
   if (st.clustered()) {
     auto role = role_of(self, name);
     st.roles[name] = role;

@@ -78,10 +78,10 @@ struct cluster_fixture : actor_fixture {
     nd.name = name;
     nd.path = dir.path / name;
     std::unique_ptr<storage::replay_store> opened;
-    auto st = storage::replay_store::open(
-      storage::open_options{nd.path.string(), storage::durability::wal, false,
-                            {}},
-      &opened);
+    storage::open_options options;
+    options.path = nd.path.string();
+    options.mode = storage::durability::wal;
+    auto st = storage::replay_store::open(options, &opened);
     CAF_REQUIRE(st.ok());
     nd.store = std::move(opened);
     nd.stores = spawn_store_actors(sys, nd.store, false);

@@ -163,8 +163,10 @@ fanout_result run_fanout(caf::actor_system& sys, const fanout_scenario& s,
   store_actors stores;
   if (s.persistence) {
     std::unique_ptr<storage::replay_store> store;
-    auto st = storage::replay_store::open({dir, *s.persistence, false, {}},
-                                          &store);
+    storage::open_options options;
+    options.path = dir;
+    options.mode = *s.persistence;
+    auto st = storage::replay_store::open(options, &store);
     if (!st.ok()) {
       res.error = st.ToString();
       return res;
@@ -174,7 +176,8 @@ fanout_result run_fanout(caf::actor_system& sys, const fanout_scenario& s,
   channel_decl decl{"bench", "stream"};
   decl.retention_count = std::max<uint64_t>(decl.retention_count, count);
   auto channel = spawn_channel(
-    sys, channel_params{"bench", decl, {}, stores.writer, stores.reader});
+    sys, channel_params{"bench", decl, {}, stores.writer, stores.reader,
+                        std::nullopt});
   caf::scoped_actor self{sys};
   std::vector<caf::actor> subs;
   for (size_t i = 0; i < s.subscribers; ++i) {

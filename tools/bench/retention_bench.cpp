@@ -57,8 +57,10 @@ bool parse(int argc, char** argv, options& o) {
 // Appends for `seconds`; returns the overall appends/s (0 on error).
 double run(uint64_t retention, const options& o, const std::string& dir) {
   std::unique_ptr<storage::replay_store> store;
-  auto s = storage::replay_store::open(
-    storage::open_options{dir, storage::durability::wal, false, {}}, &store);
+  storage::open_options options;
+  options.path = dir;
+  options.mode = storage::durability::wal;
+  auto s = storage::replay_store::open(options, &store);
   if (!s.ok()) {
     std::cerr << s.ToString() << '\n';
     return 0;

@@ -57,8 +57,10 @@ result run(caf::actor_system& sys, const std::string& dir, size_t members,
            const bench::bench_args& args) {
   result r;
   std::unique_ptr<storage::replay_store> opened;
-  auto s = storage::replay_store::open(
-    storage::open_options{dir, storage::durability::wal, false, {}}, &opened);
+  storage::open_options options;
+  options.path = dir;
+  options.mode = storage::durability::wal;
+  auto s = storage::replay_store::open(options, &opened);
   if (!s.ok()) {
     r.error = s.ToString();
     return r;
@@ -73,7 +75,8 @@ result run(caf::actor_system& sys, const std::string& dir, size_t members,
   decl.pattern = "doc";
   decl.kind = "state";
   auto ch = spawn_channel(sys, channel_params{"doc", decl, limits,
-                                              stores.writer, stores.reader});
+                                              stores.writer, stores.reader,
+                                              std::nullopt});
   caf::scoped_actor self{sys};
   auto publish = [&](const std::string& data) {
     bool ok = false;

@@ -58,7 +58,7 @@ scenario_result run_scenario(const scenario& s, const std::string& dir,
     auto n = std::min<uint64_t>(s.batch, count - res.appended);
     for (uint64_t i = 0; i < n; ++i) {
       auto seq = meta.head + 1 + i;
-      batch.push_back({seq, now_ms(), payload_of(s.payload, seq)});
+      batch.push_back({seq, now_ms(), payload_of(s.payload, seq), ""});
     }
     auto next = meta;
     next.head = batch.back().seq;
