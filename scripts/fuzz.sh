@@ -21,7 +21,7 @@ mkdir -p "$build/corpus-$target"
 
 sources=("$root/tests/fuzz/fuzz_$target.cpp" "$root/net/http_rules.cpp" "$root/net/url.cpp")
 case "$target" in
-  ws_message) sources+=("$root/net/request_parser.cpp" "$root/actors/config.cpp" "$root/actors/json_text.cpp" "$root/actors/msgpack_wire.cpp" "$root/actors/msgpack_wire_encode.cpp" "$root/actors/msgpack_wire_decode.cpp" "$root/actors/auth/claims.cpp") ;;
+  ws_message) sources+=("$root/net/request_parser.cpp" "$root/actors/config.cpp" "$root/actors/json_text.cpp" "$root/actors/json_scan.cpp" "$root/actors/msgpack_wire.cpp" "$root/actors/msgpack_wire_encode.cpp" "$root/actors/msgpack_wire_decode.cpp" "$root/actors/auth/claims.cpp") ;;
   http_request) sources+=("$root/net/static_files.cpp") ;;
   *) echo "unknown fuzz target $target" >&2; exit 2 ;;
 esac
