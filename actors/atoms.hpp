@@ -44,6 +44,7 @@ using resume_atom = caf::atom_constant<caf::atom("resume")>;
 using conflate_atom = caf::atom_constant<caf::atom("conflate")>;
 using retire_atom = caf::atom_constant<caf::atom("retire")>;
 using loaded_atom = caf::atom_constant<caf::atom("loaded")>;
+using summary_atom = caf::atom_constant<caf::atom("summary")>;
 
 } // namespace tidewire
 

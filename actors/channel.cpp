@@ -39,6 +39,27 @@ caf::actor history_reader(channel_actor* self) {
   return self->state.params.store_reader;
 }
 
+channel_info summary_of(const channel_state& st) {
+  return channel_info{st.params.name,   st.params.decl.kind,
+                      st.meta.epoch,    st.meta.head,
+                      st.first_available(), st.meta.last_ts,
+                      st.subs.size(),   {},
+                      {}};
+}
+
+void report_summary(channel_actor* self) {
+  auto& st = self->state;
+  if (!st.params.directory)
+    return;
+  auto& was = st.reported;
+  if (st.meta.head == was.head && st.first_available() == was.first
+      && st.subs.size() == was.subscribers && st.meta.last_ts == was.last_ts
+      && st.meta.epoch == was.epoch && !was.name.empty())
+    return;
+  was = summary_of(st);
+  self->send(st.params.directory, summary_atom::value, was);
+}
+
 void make_visible(channel_actor* self, const std::vector<record>& records) {
   auto& st = self->state;
   std::vector<frame> encoded;
@@ -52,6 +73,7 @@ void make_visible(channel_actor* self, const std::vector<record>& records) {
   for (auto& [addr, sub] : st.subs)
     if (sub.live)
       deliver(self, sub, shared, st.meta.head);
+  report_summary(self);
 }
 
 void deliver(channel_actor* self, const subscriber& sub,
@@ -107,7 +129,7 @@ caf::result<history_page> history(channel_actor* self, uint64_t since,
 void restore_ring(channel_actor* self) {
   auto& st = self->state;
   if (st.meta.head < st.meta.first)
-    return;
+    return report_summary(self);
   // One read serves the ring and the idempotency keys still in their
   // window (the keys travel with the records).
   auto ring_size = static_cast<uint64_t>(st.params.limits.ring_size);
@@ -135,6 +157,7 @@ void restore_ring(channel_actor* self) {
             st.ring->push(rec, frames::update(st.params.name, rec));
         }
         expire_keys(st, now);
+        report_summary(self);
       },
       [self](caf::error& err) { self->quit(err); });
 }
@@ -148,6 +171,7 @@ void restore(channel_actor* self) {
     st.meta.kind = st.params.decl.kind;
     st.meta.epoch = fresh_epoch();
     st.doc = *json_text::parse("{}");
+    report_summary(self);
     return;
   }
   self
@@ -177,6 +201,7 @@ caf::behavior channel_behavior(channel_actor* self, channel_params params) {
   self->set_down_handler([self](const caf::down_msg& dm) {
     if (self->state.subs.erase(dm.source) == 0 && self->state.cluster.enabled)
       cluster_detail::peer_down(self, dm.source);
+    report_summary(self);
   });
   // A clean stop stores the document, so the next start has nothing to
   // re-apply. The write is sent before the actor quits; the directory waits
@@ -227,15 +252,9 @@ caf::behavior channel_behavior(channel_actor* self, channel_params params) {
       auto& subs = self->state.subs;
       if (subs.erase(session.address()) > 0)
         self->demonitor(session);
+      report_summary(self);
     },
-    [self](info_atom) {
-      auto& st = self->state;
-      // Owner and replica are the directory's to fill in (cluster mode).
-      return channel_info{st.params.name,   st.params.decl.kind,
-                          st.meta.epoch,    st.meta.head,
-                          st.first_available(), st.meta.last_ts,
-                          st.subs.size(),   "", ""};
-    },
+    [self](info_atom) { return summary_of(self->state); },
     // The directory retires idle channels made from `*` patterns. Only a
     // channel that never had an update, has no subscriber and nothing in
     // flight agrees, and it stops at once: a publish or subscribe sent to it
@@ -265,6 +284,8 @@ caf::behavior channel_behavior(channel_actor* self, channel_params params) {
           >= st.params.limits.state_snapshot_interval.count())
         store_snapshot(self, true);
       trim(self);
+      // Also catches a change no other path reported (a cluster resync).
+      report_summary(self);
       self->delayed_send(self, self->state.params.limits.trim_interval,
                          tick_atom::value);
     },

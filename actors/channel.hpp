@@ -21,6 +21,10 @@ struct channel_params {
   // owner's channel on another node); later changes come as
   // (role_atom, channel_role). Absent on a single node.
   std::optional<channel_role> cluster;
+  // The directory: the channel tells it its summary (summary_atom,
+  // channel_info) whenever that changed, so the channel list and /metrics
+  // read the directory alone. Invalid: nobody to tell (tests).
+  caf::actor directory;
 };
 
 // Spawns the actor of one channel: the only place its seqs are assigned.
@@ -43,6 +47,9 @@ struct channel_params {
 //        about `budget` more bytes.
 //   (unsubscribe_atom, caf::actor session)
 //   (info_atom) -> channel_info
+//   sends params.directory (summary_atom, channel_info) after its restore
+//   and whenever head, first, epoch or the subscriber count changed (before
+//   the acks or the `subscribed` of the change)
 //   (history_atom, uint64_t since, uint64_t limit) -> history_page
 //   (state_atom) -> state_doc        error unknown_channel on a stream channel
 // In cluster mode (params.cluster) the same actor is either the owner (as

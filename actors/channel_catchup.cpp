@@ -91,6 +91,7 @@ void subscribe(channel_actor* self, const caf::actor& session, uint64_t sub_id,
   if (sub.next != 0 && sub.next <= head)
     sub.live = false;
   st.subs[addr] = sub;
+  report_summary(self);
   if (document)
     deliver_document(self, sub, std::move(out), head);
   else
@@ -184,6 +185,7 @@ void continue_catchup(channel_actor* self, caf::actor_addr addr,
         self->send(sub.session, unsubscribe_atom::value, sub_id);
         self->demonitor(sub.session);
         st.subs.erase(it);
+        report_summary(self);
       });
 }
 

@@ -115,6 +115,7 @@ void trim(channel_actor* self) {
       [self](const channel_meta& trimmed) {
         self->state.meta.first = trimmed.first;
         self->state.busy = false;
+        report_summary(self);
         flush(self);
       },
       [self](caf::error& err) {

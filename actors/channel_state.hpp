@@ -140,6 +140,8 @@ struct channel_state {
   // follower whose history is replaced clears them); the oldest go first
   // past the bound.
   std::map<uint64_t, frame> store_frames;
+  // The summary last sent to the directory.
+  channel_info reported;
 
   cluster_detail::channel_cluster cluster;
 
@@ -202,6 +204,14 @@ caf::actor history_reader(channel_actor* self);
 // ring and sends it to every live subscriber. meta and doc already reflect
 // them.
 void make_visible(channel_actor* self, const std::vector<record>& records);
+
+// The channel's summary (the info_atom answer).
+channel_info summary_of(const channel_state& st);
+
+// Sends the directory the summary if it changed since it was last sent.
+// Called where head, first, epoch or the subscribers change: one message
+// per commit batch, subscribe or unsubscribe, none for an idle channel.
+void report_summary(channel_actor* self);
 
 // Starts the next group commit if nothing is in flight (owner only).
 void flush(channel_actor* self);

@@ -29,6 +29,14 @@ struct directory_state {
 
   directory_config cfg;
   std::map<std::string, caf::actor> channels;
+  // What each of them last reported (report_summary in the channel): the
+  // channel list and /metrics read this, never the channels themselves, so
+  // their cost does not grow with the number of channel actors to ask.
+  std::map<std::string, channel_info> summaries;
+  // The name of each channel actor until its down message: with 100 k
+  // channels stopping at once, finding each by a scan of `channels` took
+  // minutes.
+  std::map<caf::actor_addr, std::string> names;
   // Cluster mode.
   std::optional<cluster::cluster_view> view;
   std::map<std::string, channel_role> roles; // last role sent per channel
@@ -88,7 +96,9 @@ caf::actor ensure_channel(directory_actor* self, const std::string& name,
                         st.cfg.limits,
                         st.cfg.store_writer,
                         st.cfg.store_reader,
-                        std::nullopt};
+                        std::nullopt,
+                        {}};
+  params.directory = caf::actor_cast<caf::actor>(self);
   if (st.clustered()) {
     auto role = role_of(self, name);
     st.roles[name] = role;
@@ -100,6 +110,12 @@ caf::actor ensure_channel(directory_actor* self, const std::string& name,
   if (st.stopping)
     self->send_exit(channel, *st.stopping);
   st.channels.emplace(name, channel);
+  st.names.emplace(channel.address(), name);
+  // Until it reports (once restored): a channel with nothing in it yet.
+  channel_info placeholder;
+  placeholder.name = name;
+  placeholder.kind = decl.kind;
+  st.summaries[name] = std::move(placeholder);
   return channel;
 }
 
@@ -148,48 +164,32 @@ caf::result<caf::actor> find(directory_actor* self, const std::string& name) {
                     "channel " + name + " has no updates yet");
 }
 
-// Asks every channel for its info and answers with all of them, by name.
-caf::result<std::vector<channel_info>> list(directory_actor* self) {
+// Every channel by name, as it last reported: complete (each channel has a
+// summary from its start) and answered at once, whatever the channel count.
+std::vector<channel_info> list(directory_actor* self) {
   auto& st = self->state;
-  auto rp = self->make_response_promise();
-  auto infos = std::make_shared<std::vector<channel_info>>();
-  auto remaining = std::make_shared<size_t>(st.channels.size());
-  if (*remaining == 0)
-    return *infos;
-  // A list missing the channels that did not answer would look complete to
-  // its reader (a scrape, a dashboard): all of them, or an error.
-  auto failed = std::make_shared<size_t>(0);
-  auto done = [self, rp, infos, remaining, failed]() mutable {
-    if (--*remaining > 0)
-      return;
-    if (*failed > 0) {
-      rp.deliver(make_error(errc::unavailable,
-                            std::to_string(*failed)
-                              + " channels did not answer in time"));
-      return;
+  std::vector<channel_info> infos;
+  infos.reserve(st.summaries.size());
+  for (auto& [name, info] : st.summaries) {
+    infos.push_back(info);
+    if (auto it = st.roles.find(name); it != st.roles.end()) {
+      infos.back().owner = it->second.owner_name;
+      infos.back().replica = it->second.replica_name;
     }
-    for (auto& info : *infos)
-      if (auto it = self->state.roles.find(info.name);
-          it != self->state.roles.end()) {
-        info.owner = it->second.owner_name;
-        info.replica = it->second.replica_name;
-      }
-    std::sort(infos->begin(), infos->end(),
-              [](auto& x, auto& y) { return x.name < y.name; });
-    rp.deliver(std::move(*infos));
-  };
-  for (auto& [name, channel] : st.channels)
-    self->request(channel, info_timeout, info_atom::value)
-      .then(
-        [infos, done](channel_info& info) mutable {
-          infos->push_back(std::move(info));
-          done();
-        },
-        [done, failed](caf::error&) mutable {
-          ++*failed;
-          done();
-        });
-  return rp;
+  }
+  return infos;
+}
+
+// A channel's summary, kept only from the actor that holds the name now (a
+// retired channel's last word does not bring its name back).
+void on_summary(directory_actor* self, channel_info& info) {
+  auto& st = self->state;
+  auto it = st.channels.find(info.name);
+  if (it == st.channels.end()
+      || it->second.address()
+           != caf::actor_cast<caf::actor_addr>(self->current_sender()))
+    return;
+  st.summaries[info.name] = std::move(info);
 }
 
 // A channel made from a `*` pattern (not an exactly declared name).
@@ -223,35 +223,31 @@ void finish_loading(directory_actor* self) {
 // those that agree stopped, and the store forgets their names.
 void sweep_idle(directory_actor* self) {
   auto& st = self->state;
-  auto seen = std::make_shared<std::set<std::string>>(std::exchange(st.idle, {}));
-  for (auto& [name, channel] : st.channels) {
-    if (!from_pattern(st, name))
+  auto seen = std::exchange(st.idle, {});
+  for (auto& [name, info] : st.summaries) {
+    if (info.head != 0 || info.subscribers != 0 || !from_pattern(st, name))
       continue;
-    self->request(channel, info_timeout, info_atom::value)
+    if (!seen.count(name)) {
+      st.idle.insert(name);
+      continue;
+    }
+    // The channel decides: it may have changed since it last reported.
+    auto channel = st.channels.at(name);
+    self->request(channel, info_timeout, retire_atom::value)
       .then(
-        [self, seen, channel = channel](const channel_info& info) {
+        [self, name = name, channel](bool retired) {
+          if (!retired)
+            return;
           auto& st = self->state;
-          if (info.head != 0 || info.subscribers != 0)
-            return;
-          if (!seen->count(info.name)) {
-            st.idle.insert(info.name);
-            return;
+          if (auto it = st.channels.find(name);
+              it != st.channels.end() && it->second == channel) {
+            st.channels.erase(it);
+            st.summaries.erase(name);
           }
-          self->request(channel, info_timeout, retire_atom::value)
-            .then(
-              [self, name = info.name, channel](bool retired) {
-                if (!retired)
-                  return;
-                auto& st = self->state;
-                if (auto it = st.channels.find(name);
-                    it != st.channels.end() && it->second == channel)
-                  st.channels.erase(it);
-                if (st.cfg.store_writer)
-                  self->request(st.cfg.store_writer, caf::infinite,
-                                retire_atom::value, name)
-                    .then([](ok_atom) {}, [](caf::error&) {});
-              },
-              [](caf::error&) {});
+          if (st.cfg.store_writer)
+            self->request(st.cfg.store_writer, caf::infinite,
+                          retire_atom::value, name)
+              .then([](ok_atom) {}, [](caf::error&) {});
         },
         [](caf::error&) {});
   }
@@ -319,13 +315,18 @@ caf::result<cluster::resolved> resolve(directory_actor* self,
 caf::behavior directory_behavior(directory_actor* self, directory_config cfg) {
   self->state.cfg = std::move(cfg);
   self->set_down_handler([self](const caf::down_msg& dm) {
-    auto& channels = self->state.channels;
-    for (auto it = channels.begin(); it != channels.end(); ++it)
-      if (it->second.address() == dm.source) {
-        self->state.roles.erase(it->first);
+    auto& st = self->state;
+    auto& channels = st.channels;
+    if (auto named = st.names.find(dm.source); named != st.names.end()) {
+      // A retired name may already belong to a new actor.
+      if (auto it = channels.find(named->second);
+          it != channels.end() && it->second.address() == dm.source) {
+        st.roles.erase(it->first);
+        st.summaries.erase(it->first);
         channels.erase(it);
-        break;
       }
+      st.names.erase(named);
+    }
     if (self->state.stopping && channels.empty())
       self->quit(*self->state.stopping);
   });
@@ -397,6 +398,7 @@ caf::behavior directory_behavior(directory_actor* self, directory_config cfg) {
       return find(self, name);
     },
     [self](list_atom) { return list(self); },
+    [self](summary_atom, channel_info& info) { on_summary(self, info); },
     [self](loaded_atom) -> caf::result<ok_atom> {
       auto& st = self->state;
       if (st.loaded)

@@ -46,8 +46,10 @@ struct directory_config {
 //   (get_atom, std::string name, read_atom) -> caf::actor
 //        the same for a read: an existing channel only, never a new one
 //        (unknown_channel for a name that was never published or subscribed)
-//   (list_atom) -> std::vector<channel_info>   ordered by name; unavailable
-//        when a channel does not answer (never a partial list)
+//   (list_atom) -> std::vector<channel_info>   every channel, ordered by
+//        name, as each last reported itself (answered from the directory's
+//        own state: no channel is asked)
+//   (summary_atom, channel_info)   from a channel whose summary changed
 //   (loaded_atom) -> ok_atom   once every channel started at start-up
 //        (declared and stored ones) has restored its state from the store
 // In cluster mode a name maps to the channel actor if this node owns it, or

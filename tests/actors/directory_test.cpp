@@ -249,4 +249,48 @@ CAF_TEST(a channel used between two checks is not retired) {
   CAF_CHECK_EQUAL(channel_names(dir), (names{"trades"}));
 }
 
+CAF_TEST(the list is answered from the channels reports without asking them) {
+  open_store();
+  auto dir = spawn_dir();
+  auto ch = get(dir, "positions.ACME");
+  CAF_REQUIRE(ch);
+  publish(*ch, {{"qty", 1}});
+  publish(*ch, {{"qty", 2}});
+  auto [s, box] = make_subscriber();
+  subscribe(*ch, s, 1);
+  // Only the directory runs: an answer that needed any channel (or any
+  // other actor) could not be there after its one job.
+  auto list_now = [&] {
+    self->send(dir, list_atom::value);
+    CAF_REQUIRE(sched.try_run_once());
+    std::vector<channel_info> infos;
+    self->receive([&](std::vector<channel_info>& x) { infos = std::move(x); },
+                  caf::after(std::chrono::seconds(0)) >>
+                    [] { CAF_FAIL("the list waited for another actor"); });
+    run();
+    return infos;
+  };
+  auto infos = list_now();
+  CAF_REQUIRE_EQUAL(infos.size(), 2u);
+  CAF_CHECK_EQUAL(infos[0].name, "positions.ACME");
+  CAF_CHECK_EQUAL(infos[0].kind, "state");
+  CAF_CHECK_EQUAL(infos[0].head, 2u);
+  CAF_CHECK_EQUAL(infos[0].subscribers, 1u);
+  CAF_CHECK(!infos[0].epoch.empty());
+  CAF_CHECK_EQUAL(infos[1].name, "trades");
+  // Each change is reported: an unsubscribe, another publish.
+  self->send(*ch, unsubscribe_atom::value, s);
+  run();
+  publish(*ch, {{"qty", 3}});
+  infos = list_now();
+  CAF_CHECK_EQUAL(infos[0].head, 3u);
+  CAF_CHECK_EQUAL(infos[0].subscribers, 0u);
+  // A channel that stopped leaves the list with its actor.
+  anon_send_exit(*ch, caf::exit_reason::kill);
+  run();
+  infos = list_now();
+  CAF_REQUIRE_EQUAL(infos.size(), 1u);
+  CAF_CHECK_EQUAL(infos[0].name, "trades");
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()
