@@ -49,7 +49,8 @@ channel_info summary_of(const channel_state& st) {
 
 void report_summary(channel_actor* self) {
   auto& st = self->state;
-  if (!st.params.directory)
+  auto directory = caf::actor_cast<caf::actor>(st.params.directory);
+  if (!directory)
     return;
   auto& was = st.reported;
   if (st.meta.head == was.head && st.first_available() == was.first
@@ -57,7 +58,7 @@ void report_summary(channel_actor* self) {
       && st.meta.epoch == was.epoch && !was.name.empty())
     return;
   was = summary_of(st);
-  self->send(st.params.directory, summary_atom::value, was);
+  self->send(directory, summary_atom::value, was);
 }
 
 void make_visible(channel_actor* self, const std::vector<record>& records) {

@@ -4,6 +4,7 @@
 #include <string>
 
 #include <caf/actor.hpp>
+#include <caf/actor_addr.hpp>
 #include <caf/fwd.hpp>
 
 #include "actors/cluster/channel_role.hpp"
@@ -23,8 +24,10 @@ struct channel_params {
   std::optional<channel_role> cluster;
   // The directory: the channel tells it its summary (summary_atom,
   // channel_info) whenever that changed, so the channel list and /metrics
-  // read the directory alone. Invalid: nobody to tell (tests).
-  caf::actor directory;
+  // read the directory alone. Weak (an address): the directory holds its
+  // channels, and a handle back would keep both alive forever. Invalid:
+  // nobody to tell (tests).
+  caf::actor_addr directory;
 };
 
 // Spawns the actor of one channel: the only place its seqs are assigned.

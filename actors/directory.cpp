@@ -97,8 +97,7 @@ caf::actor ensure_channel(directory_actor* self, const std::string& name,
                         st.cfg.store_writer,
                         st.cfg.store_reader,
                         std::nullopt,
-                        {}};
-  params.directory = caf::actor_cast<caf::actor>(self);
+                        self->address()};
   if (st.clustered()) {
     auto role = role_of(self, name);
     st.roles[name] = role;

@@ -123,18 +123,18 @@ test(`${JUNK} junk names: quick and complete /metrics and list, quick SIGTERM, g
     t.diagnostic(`channel list: ${baseList.ms.toFixed(1)} ms with ${base.length} channels, ${list.ms.toFixed(1)} ms then `
       + `${listAgain.ms.toFixed(1)} ms (${JSON.stringify(list.value.body).length} bytes) with ${names.length}`);
     // Hang guards, far above what the node needs (the figures above).
-    assert.ok(again.ms < 5000, `/metrics took ${again.ms} ms`);
-    assert.ok(listAgain.ms < 5000, `the channel list took ${listAgain.ms} ms`);
+    assert.ok(again.ms < 15000, `/metrics took ${again.ms} ms`);
+    assert.ok(listAgain.ms < 15000, `the channel list took ${listAgain.ms} ms`);
 
     const stopped = await timed(async () => {
       node.kill('SIGTERM');
-      return node.waitExit(20000);
+      return node.waitExit(30000);
     });
     assert.equal(stopped.value.code, 0);
     t.diagnostic(`SIGTERM with ${names.length} channels: exit after ${stopped.ms.toFixed(0)} ms`);
 
     // The empty names from the pattern are forgotten; the one with an update stays.
-    const restarted = await timed(() => startNode({ dataDir, args, readyTimeoutMs: 60000 }));
+    const restarted = await timed(() => startNode({ dataDir, args, readyTimeoutMs: 90000 }));
     node = restarted.value;
     t.diagnostic(`restart over ${JUNK} stored empty names: ready after ${restarted.ms.toFixed(0)} ms`);
     const after = await channelNames(node);
