@@ -139,7 +139,7 @@ struct actor_fixture : test_coordinator_fixture<> {
     decl.kind = kind;
     auto ch = spawn_channel(sys, channel_params{name, decl, limits,
                                                 stores.writer, stores.reader,
-                                                std::nullopt});
+                                                std::nullopt, {}});
     run();
     return ch;
   }

@@ -78,7 +78,7 @@ struct fault_fixture : actor_fixture {
     decl.retention_count = retention;
     auto ch = spawn_channel(sys, channel_params{name, decl, limits,
                                                 stores.writer, stores.reader,
-                                                std::nullopt});
+                                                std::nullopt, {}});
     run();
     return ch;
   }

@@ -109,7 +109,7 @@ CAF_TEST(a since older than retention is not recovered) {
   decl.retention_count = 10;
   auto ch = spawn_channel(sys, channel_params{"trades", decl, limits,
                                               stores.writer, stores.reader,
-                                              std::nullopt});
+                                              std::nullopt, {}});
   run();
   for (int i = 1; i <= 30; ++i)
     publish(ch, {{"n", i}});

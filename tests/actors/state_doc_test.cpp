@@ -130,7 +130,7 @@ CAF_TEST(retention never trims the records after the latest snapshot) {
   decl.retention_count = 3;
   auto ch = spawn_channel(sys, channel_params{"dashboard", decl, limits,
                                               stores.writer, stores.reader,
-                                              std::nullopt});
+                                              std::nullopt, {}});
   run();
   for (int i = 1; i <= 15; ++i)
     publish(ch, {{"n", i}});
@@ -144,7 +144,7 @@ CAF_TEST(retention never trims the records after the latest snapshot) {
   open_store();
   auto again = spawn_channel(sys, channel_params{"dashboard", decl, limits,
                                                  stores.writer, stores.reader,
-                                                 std::nullopt});
+                                                 std::nullopt, {}});
   run();
   CAF_CHECK_EQUAL(document(again), json({{"n", 15}}));
   // The store refuses the trim too, whatever the caller asks for.

@@ -177,7 +177,7 @@ fanout_result run_fanout(caf::actor_system& sys, const fanout_scenario& s,
   decl.retention_count = std::max<uint64_t>(decl.retention_count, count);
   auto channel = spawn_channel(
     sys, channel_params{"bench", decl, {}, stores.writer, stores.reader,
-                        std::nullopt});
+                        std::nullopt, {}});
   caf::scoped_actor self{sys};
   std::vector<caf::actor> subs;
   for (size_t i = 0; i < s.subscribers; ++i) {

@@ -76,7 +76,7 @@ result run(caf::actor_system& sys, const std::string& dir, size_t members,
   decl.kind = "state";
   auto ch = spawn_channel(sys, channel_params{"doc", decl, limits,
                                               stores.writer, stores.reader,
-                                              std::nullopt});
+                                              std::nullopt, {}});
   caf::scoped_actor self{sys};
   auto publish = [&](const std::string& data) {
     bool ok = false;
