@@ -211,7 +211,9 @@ caf::behavior channel_behavior(channel_actor* self, channel_params params) {
     store_snapshot(self, false);
     self->quit(msg.reason);
   });
-  if (st.persistent() && st.params.limits.trim_interval.count() > 0)
+  // A cluster relay has no store yet but may become the replica or the
+  // owner later: every channel with a store writer keeps the tick.
+  if (st.params.store_writer && st.params.limits.trim_interval.count() > 0)
     self->delayed_send(self, st.params.limits.trim_interval, tick_atom::value);
   caf::message_handler local{
     [self](publish_atom, std::string& data_json) -> caf::result<publish_ack> {

@@ -103,7 +103,11 @@ bool over_retention(const channel_state& st) {
 
 void trim(channel_actor* self) {
   auto& st = self->state;
-  if (st.busy || !st.persistent() || st.follower())
+  if (st.follower()) {
+    cluster_detail::trim_replica(self);
+    return;
+  }
+  if (st.busy || !st.persistent())
     return;
   st.busy = true;
   auto& decl = st.params.decl;

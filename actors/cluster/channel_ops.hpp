@@ -89,6 +89,10 @@ caf::result<publish_ack> forward_publish(channel_actor* self,
 // answered unavailable now rather than after the forward's timeout.
 void fail_forwards(channel_actor* self, const std::string& why);
 
+// The replica applies the channel's retention to its own store, like the
+// owner does to its own (retention, tick). Relays store nothing.
+void trim_replica(channel_actor* self);
+
 caf::result<history_page> follower_history(channel_actor* self,
                                            uint64_t since, uint64_t limit);
 

@@ -104,6 +104,7 @@ struct channel_cluster {
   std::deque<cluster::batch> early; // batches past a gap, oldest first
   uint64_t stored_head = 0;         // persistent follower: last seq in the store
   bool opened = false;              // persistent follower: local meta loaded
+  uint64_t untrimmed_head = 0; // a retention trim at this head removed nothing
   std::vector<std::pair<uint64_t, caf::response_promise>> ack_waiters;
   std::vector<stashed_subscribe> stash; // subscribes before the first sync
   std::map<uint64_t, forward> forwards;  // publishes sent to `upstream`

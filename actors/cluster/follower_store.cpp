@@ -28,6 +28,14 @@ void answer_waiters(channel_actor* self) {
   }
 }
 
+// Same step as the owner's: about 1% over the count before a trim, so a
+// busy channel does not delete one record per batch.
+bool over_retention(const channel_detail::channel_state& st) {
+  auto count = st.meta.head + 1 - st.meta.first;
+  auto limit = st.params.decl.retention_count;
+  return limit > 0 && count > limit + limit / 100 + 1;
+}
+
 } // namespace
 
 // The replica (and a promoted follower) writes what it serves into the
@@ -39,6 +47,11 @@ void persist_more(channel_actor* self) {
   if (!st.persistent() || !cl.opened || st.busy)
     return;
   if (cl.stored_head >= st.meta.head) {
+    if (st.follower()) {
+      if (over_retention(st) && cl.untrimmed_head != st.meta.head)
+        trim_replica(self);
+      return;
+    }
     check_claim(self);
     if (cl.role.owner && !cl.claiming)
       channel_detail::flush(self);
@@ -164,6 +177,42 @@ void open_store(channel_actor* self) {
         persist_more(self);
       },
       [self](caf::error& err) { self->quit(err); });
+}
+
+// Only once the store holds the served head: the stored metadata is then
+// the served one (a state channel's snapshot included), so the store's
+// retention rules see exactly what an owner's would.
+void trim_replica(channel_actor* self) {
+  auto& st = self->state;
+  auto& cl = st.cluster;
+  if (!st.follower() || !st.persistent() || !cl.opened || st.busy
+      || cl.stored_head != st.meta.head)
+    return;
+  auto& decl = st.params.decl;
+  st.busy = true;
+  self
+    ->request(cl.local_writer, caf::infinite, trim_atom::value, st.meta,
+              decl.retention_count,
+              static_cast<int64_t>(decl.retention_age.count()),
+              channel_detail::wall_clock_ms())
+    .then(
+      [self](const storage::channel_meta& trimmed) {
+        auto& st = self->state;
+        st.busy = false;
+        if (trimmed.first > st.meta.first) {
+          st.meta.first = trimmed.first;
+          persist_more(self);
+        } else {
+          // Nothing could go (a state channel keeps the records after its
+          // snapshot): not again before the head moves.
+          st.cluster.untrimmed_head = st.meta.head;
+        }
+      },
+      [self](caf::error&) {
+        // Replication goes on; the trim is tried again after the retry.
+        self->state.busy = false;
+        self->delayed_send(self, persist_retry, persist_atom::value);
+      });
 }
 
 caf::result<cluster::replicated>

@@ -58,6 +58,37 @@ CAF_TEST(the replica stores every update with the seqs and epoch of the owner) {
   CAF_CHECK(nodes.at("n1").store->load_meta(ch, &none).IsNotFound());
 }
 
+CAF_TEST(the replica trims its store by the retention rules of the owner) {
+  for (auto prefix : {"r.", "q."}) {
+    auto ch = channel_placed(prefix, "n1", "n2");
+    for (int i = 1; i <= 70; ++i)
+      publish_via(i % 2 ? "n3" : "n1", ch, json{{"i", i}});
+    auto owner = stored_meta("n1", ch);
+    auto replica = stored_meta("n2", ch);
+    CAF_CHECK_EQUAL(replica.head, 70u);
+    // Trims go in steps of ~1% past the limit (here every 2 updates), the
+    // same steps on both nodes. (A state channel's owner keeps the records
+    // after its last document snapshot; its replica stores the document
+    // with every batch, so it trims by the count alone.)
+    if (std::string{prefix} == "r.")
+      CAF_CHECK_EQUAL(replica.first, owner.first);
+    CAF_CHECK_GREATER_OR_EQUAL(replica.first, 70u - 21u);
+    auto records = stored_records("n2", ch);
+    CAF_REQUIRE_EQUAL(records.size(), 70u - replica.first + 1);
+    CAF_CHECK_EQUAL(records.front().seq, replica.first);
+    CAF_CHECK_EQUAL(records.back().data, json({{"i", 70}}).dump());
+    // The replica serves what it kept and says where its history starts.
+    auto page = ask<history_page>(get("n2", ch), history_atom::value,
+                                  uint64_t{0}, uint64_t{100});
+    CAF_CHECK_EQUAL(page.first, replica.first);
+    CAF_CHECK_EQUAL(page.updates.size(), records.size());
+  }
+  // The state channel's document survives its trims on the replica.
+  auto doc = ask<state_doc>(get("n2", channel_placed("q.", "n1", "n2")),
+                            state_atom::value);
+  CAF_CHECK_EQUAL(doc.data_json, json({{"i", 70}}).dump());
+}
+
 CAF_TEST(a late subscriber on a relay resumes from any seq and reads history) {
   auto ch = channel_placed("c.", "n1", "n2");
   for (int i = 1; i <= 6; ++i)

@@ -91,7 +91,11 @@ struct cluster_fixture : actor_fixture {
     // The deterministic scheduler fires every pending timeout in run(), so
     // the periodic idle-channel sweep would never let it finish.
     cfg.idle_retire = std::chrono::seconds(0);
-    cfg.decls = {{"c.*", "stream"}, {"s.*", "state"}};
+    // r.* and q.* keep 20 updates: retention on owner and replica alike.
+    cfg.decls = {{"c.*", "stream"},
+                 {"s.*", "state"},
+                 {"r.*", "stream", 20},
+                 {"q.*", "state", 20}};
     cfg.limits = test_limits();
     cfg.store_writer = nd.stores.writer;
     cfg.store_reader = nd.stores.reader;
