@@ -274,6 +274,41 @@ test('a raw BASP header with a 4 GB payload length leaves memory flat and the no
   assert.doesNotMatch(b.stderr, /is down/);
 });
 
+test('a peer that never finishes its TLS handshake is dropped within seconds and holds no memory', async (t) => {
+  const cluster = await startCluster({ names: ['a', 'b'] });
+  t.after(() => cluster.stop());
+  const [a, b] = cluster.nodes;
+  await waitForView(a, allUp(['a', 'b']));
+  const before = rssKb(a.child.pid);
+  // Half a ClientHello: a TLS handshake record header announcing 512 bytes
+  // and the first few of them.
+  const partial = Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03]);
+  const openedAt = Date.now();
+  const idle = (send) => new Promise((resolve, reject) => {
+    const s = net.connect(a.clusterPort, '127.0.0.1', () => { if (send) s.write(send); });
+    s.setTimeout(15000, () => { s.destroy(); reject(new Error('connection left open')); });
+    s.on('error', () => {}); // a reset is an answer too
+    s.on('close', () => resolve(Date.now() - openedAt));
+  });
+  const closed = await Promise.all([
+    ...Array.from({ length: 10 }, () => idle(null)),
+    ...Array.from({ length: 10 }, () => idle(partial)),
+  ]);
+  t.diagnostic(`closed after ${Math.min(...closed)}-${Math.max(...closed)} ms`);
+  // Held until the timeout (about 5 s), then dropped: not at once (that
+  // would be some other refusal) and not left open.
+  assert.ok(Math.min(...closed) >= 4000, `closed after ${Math.min(...closed)} ms`);
+  const after = rssKb(a.child.pid);
+  t.diagnostic(`RSS ${before} kB before, ${after} kB after 20 stalled handshakes`);
+  assert.ok(after - before < 20 * 1024, `RSS grew from ${before} kB to ${after} kB`);
+  await waitForLog(a, /TLS with 127\.0\.0\.1:\d+ \(accepting\) unfinished after 5000 ms; closed/);
+  // Members' own links, whose handshakes finished long ago, are untouched.
+  const view = await clusterView(a);
+  assert.equal(view.quorum, true);
+  assert.doesNotMatch(a.stderr, /is down/);
+  assert.doesNotMatch(b.stderr, /is down/);
+});
+
 test('minority: two of three frozen, the third loses quorum within seconds and regains it', async (t) => {
   const cluster = await startCluster();
   t.after(() => cluster.stop());

@@ -15,6 +15,7 @@
 #include "actors/cluster/node_actor.hpp"
 #include "actors/cluster/types.hpp"
 #include "actors/errors.hpp"
+#include "tools/node/handshake_watch.hpp"
 
 namespace tidewire::node {
 
@@ -63,6 +64,12 @@ caf::expected<cluster_handles> start_cluster(caf::actor_system& sys,
   auto connector = caf::actor_cast<caf::actor>(
     sys.openssl_manager().actor_handle());
   auto membership = cluster::spawn_membership(sys, c.settings, connector, node);
+  // Before the port opens: every accepted handshake is watched. It stops
+  // with membership (the node stops that, and waits for every actor).
+  auto watch = spawn_handshake_watch(sys, handshake_timeout);
+  membership->attach_functor([watch] {
+    caf::anon_send_exit(watch, caf::exit_reason::user_shutdown);
+  });
   auto& self = c.settings.self;
   // SO_REUSEADDR: a node restarted at once must not wait for the old
   // connections' TIME_WAIT (it never allows two listeners on one port).

@@ -38,6 +38,8 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include "tools/node/handshake_watch.hpp"
+
 namespace {
 
 template <class Fn>
@@ -48,22 +50,6 @@ Fn next_definition(const char* name) {
     std::abort();
   }
   return fn;
-}
-
-std::string address_of(int fd) {
-  sockaddr_storage addr{};
-  socklen_t len = sizeof(addr);
-  if (getpeername(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0)
-    return "an unknown peer";
-  char host[INET6_ADDRSTRLEN] = {0};
-  if (addr.ss_family == AF_INET) {
-    auto* in = reinterpret_cast<sockaddr_in*>(&addr);
-    inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
-    return std::string{host} + ":" + std::to_string(ntohs(in->sin_port));
-  }
-  auto* in6 = reinterpret_cast<sockaddr_in6*>(&addr);
-  inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
-  return "[" + std::string{host} + "]:" + std::to_string(ntohs(in6->sin6_port));
 }
 
 void free_peer(void*, void* ptr, CRYPTO_EX_DATA*, int, long, void*) {
@@ -77,10 +63,46 @@ const std::string& peer_of(SSL* ssl) {
     SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, free_peer);
   auto* peer = static_cast<std::string*>(SSL_get_ex_data(ssl, index));
   if (!peer) {
-    peer = new std::string(address_of(SSL_get_fd(ssl)));
+    peer = new std::string(tidewire::node::peer_address(SSL_get_fd(ssl)));
     SSL_set_ex_data(ssl, index, peer);
   }
   return *peer;
+}
+
+// An accepting handshake is reported to the handshake watch
+// (handshake_watch.hpp) at its first SSL_accept and again when it ends: it
+// completed, or OpenSSL frees the SSL (the connection is gone).
+std::atomic<uint64_t> next_handshake{0};
+
+void end_watch(void*, void* ptr, CRYPTO_EX_DATA*, int, long, void*) {
+  if (auto* id = static_cast<uint64_t*>(ptr)) {
+    tidewire::node::handshake_ended(*id);
+    delete id;
+  }
+}
+
+int watch_index() {
+  static const int index =
+    SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, end_watch);
+  return index;
+}
+
+// After every TLS call of CAF's: the handshake may finish in SSL_read too.
+void watch_handshake(SSL* ssl, bool accepting) {
+  auto* id = static_cast<uint64_t*>(SSL_get_ex_data(ssl, watch_index()));
+  if (SSL_is_init_finished(ssl)) {
+    if (id) {
+      tidewire::node::handshake_ended(*id);
+      SSL_set_ex_data(ssl, watch_index(), nullptr);
+      delete id;
+    }
+    return;
+  }
+  if (id || !accepting)
+    return;
+  id = new uint64_t(++next_handshake);
+  SSL_set_ex_data(ssl, watch_index(), id);
+  tidewire::node::handshake_started(*id, SSL_get_fd(ssl), peer_of(ssl));
 }
 
 // Lines per window; the rest are counted and reported with the next line.
@@ -133,13 +155,15 @@ bool is_cluster_link(SSL* ssl) {
 
 // Runs OpenSSL's own `call` on `ssl` with the two additions above: an
 // empty error queue first, a logged failure after (`side` says which call).
+// Accepting handshakes are watched (handshake_watch.hpp).
 template <class Call>
-int observed(SSL* ssl, const char* side, Call call) {
+int observed(SSL* ssl, const char* side, Call call, bool accepting = false) {
   ERR_clear_error();
   peer_of(ssl);
   auto ret = call();
   if (ret <= 0)
     report_failure(ssl, ret, side);
+  watch_handshake(ssl, accepting);
   return ret;
 }
 
@@ -166,7 +190,7 @@ int SSL_accept(SSL* ssl) {
   static auto real = next_definition<int (*)(SSL*)>("SSL_accept");
   if (!is_cluster_link(ssl))
     return real(ssl);
-  return observed(ssl, "accepting", [&] { return real(ssl); });
+  return observed(ssl, "accepting", [&] { return real(ssl); }, true);
 }
 
 int SSL_connect(SSL* ssl) {
