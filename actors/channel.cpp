@@ -39,12 +39,17 @@ caf::actor history_reader(channel_actor* self) {
   return self->state.params.store_reader;
 }
 
-channel_info summary_of(const channel_state& st) {
-  return channel_info{st.params.name,   st.params.decl.kind,
-                      st.meta.epoch,    st.meta.head,
-                      st.first_available(), st.meta.last_ts,
-                      st.subs.size(),   {},
-                      {}};
+channel_info summary_of(channel_actor* self) {
+  auto& st = self->state;
+  // Owner and replica are the directory's to fill in (cluster mode).
+  channel_info info{st.params.name,   st.params.decl.kind,
+                    st.meta.epoch,    st.meta.head,
+                    st.first_available(), st.meta.last_ts,
+                    st.subs.size(),   {},
+                    {},               {}};
+  if (st.cluster.enabled)
+    info.cluster = cluster_detail::stats(self);
+  return info;
 }
 
 void report_summary(channel_actor* self) {
@@ -52,12 +57,20 @@ void report_summary(channel_actor* self) {
   auto directory = caf::actor_cast<caf::actor>(st.params.directory);
   if (!directory)
     return;
+  auto now = summary_of(self);
   auto& was = st.reported;
-  if (st.meta.head == was.head && st.first_available() == was.first
-      && st.subs.size() == was.subscribers && st.meta.last_ts == was.last_ts
-      && st.meta.epoch == was.epoch && !was.name.empty())
+  // The cluster figures ride along, so a role change or a replica's lag
+  // reaches /metrics without a head change.
+  auto& c = now.cluster;
+  auto& w = was.cluster;
+  if (now.head == was.head && now.first == was.first
+      && now.subscribers == was.subscribers && now.last_ts == was.last_ts
+      && now.epoch == was.epoch && !was.name.empty() && c.role == w.role
+      && c.generation == w.generation && c.replicated == w.replicated
+      && c.replica_waits == w.replica_waits && c.lag == w.lag
+      && c.ownership_changes == w.ownership_changes)
     return;
-  was = summary_of(st);
+  was = std::move(now);
   self->send(directory, summary_atom::value, was);
 }
 
@@ -257,7 +270,7 @@ caf::behavior channel_behavior(channel_actor* self, channel_params params) {
         self->demonitor(session);
       report_summary(self);
     },
-    [self](info_atom) { return summary_of(self->state); },
+    [self](info_atom) { return summary_of(self); },
     // The directory retires idle channels made from `*` patterns. Only a
     // channel that never had an update, has no subscriber and nothing in
     // flight agrees, and it stops at once: a publish or subscribe sent to it

@@ -206,7 +206,7 @@ caf::actor history_reader(channel_actor* self);
 void make_visible(channel_actor* self, const std::vector<record>& records);
 
 // The channel's summary (the info_atom answer).
-channel_info summary_of(const channel_state& st);
+channel_info summary_of(channel_actor* self);
 
 // Sends the directory the summary if it changed since it was last sent.
 // Called where head, first, epoch or the subscribers change: one message

@@ -13,6 +13,7 @@
 #include "actors/atoms.hpp"
 #include "actors/channel.hpp"
 #include "actors/cluster/messages.hpp"
+#include "actors/cluster/remote_read.hpp"
 #include "actors/cluster/roles.hpp"
 #include "actors/errors.hpp"
 #include "actors/messages.hpp"
@@ -154,11 +155,22 @@ caf::result<caf::actor> find(directory_actor* self, const std::string& name) {
   if (!decl)
     return make_error(errc::unknown_channel,
                       "no declared channel pattern matches " + name);
-  // In a cluster an exactly declared channel may live on another node: the
-  // read is served through a relay. (Names from patterns are not: a read
-  // must not create them anywhere.)
-  if (st.clustered() && st.view && decl->pattern == name)
-    return ensure_channel(self, name, *decl);
+  // In a cluster the channel may live on another node: its owner serves the
+  // read (a short-lived reader here asks it), and nothing is created on
+  // either node. An owner that does not have the channel answers
+  // unknown_channel, as this node does when it is the owner.
+  if (st.clustered() && st.view) {
+    auto role = role_of(self, name);
+    if (!role.owner) {
+      if (!role.owner_node)
+        return make_error(errc::unavailable,
+                          "the owner of " + name
+                            + " is not reachable from this node yet; retry");
+      return cluster::spawn_remote_reader(
+        self->system(), role.owner_node, name,
+        caf::actor_cast<caf::actor>(self->current_sender()));
+    }
+  }
   return make_error(errc::unknown_channel,
                     "channel " + name + " has no updates yet");
 }
@@ -409,6 +421,13 @@ caf::behavior directory_behavior(directory_actor* self, directory_config cfg) {
     [self](tick_atom) { sweep_idle(self); },
     [self](cluster::cluster_view& view) { on_view(self, std::move(view)); },
     [self](const cluster::resolve_request& req) { return resolve(self, req); },
+    [self](const cluster::read_request& req) {
+      auto& channels = self->state.channels;
+      auto it = channels.find(req.channel);
+      return cluster::serve_read(self, it != channels.end() ? it->second
+                                                            : caf::actor{},
+                                 req);
+    },
     [self](const cluster::ensure_request& req) -> caf::result<ok_atom> {
       auto& st = self->state;
       if (req.version != cluster::protocol_version)

@@ -61,6 +61,26 @@ struct publish_outcome {
   caf::error error;
 };
 
+// What a channel actor in a cluster reports for /metrics (all zero and an
+// empty role on a single node). Counters run for the actor's life; cluster
+// channels are never retired, so they only grow while the node runs.
+struct channel_cluster_stats {
+  std::string role;            // "owner", "replica" or "relay"
+  uint64_t generation = 0;     // ownership generation seen
+  uint64_t replicated = 0;     // owner: records its replica confirmed (sync) or was sent (async)
+  uint64_t replica_waits = 0;  // owner, sync: batches that waited for the replica
+  uint64_t replica_wait_us = 0; // their total wait
+  uint64_t lag = 0;            // follower: records the owner has and this node does not serve yet
+  uint64_t ownership_changes = 0; // this actor became or stopped being the owner
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, channel_cluster_stats& x) {
+  return f(caf::meta::type_name("channel_cluster_stats"), x.role, x.generation,
+           x.replicated, x.replica_waits, x.replica_wait_us, x.lag,
+           x.ownership_changes);
+}
+
 struct channel_info {
   std::string name;
   std::string kind;
@@ -73,6 +93,7 @@ struct channel_info {
   // single node).
   std::string owner;
   std::string replica;
+  channel_cluster_stats cluster;
 };
 
 struct history_page {
@@ -119,7 +140,8 @@ typename Inspector::result_type inspect(Inspector& f, publish_outcome& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, channel_info& x) {
   return f(caf::meta::type_name("channel_info"), x.name, x.kind, x.epoch,
-           x.head, x.first, x.last_ts, x.subscribers, x.owner, x.replica);
+           x.head, x.first, x.last_ts, x.subscribers, x.owner, x.replica,
+           x.cluster);
 }
 
 template <class Inspector>

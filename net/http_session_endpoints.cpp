@@ -14,6 +14,7 @@
 #include "actors/errors.hpp"
 #include "net/beast_text.hpp"
 #include "net/cluster_api.hpp"
+#include "net/cluster_metrics.hpp"
 #include "net/http_api.hpp"
 #include "net/http_rules.hpp"
 #include "net/metrics.hpp"
@@ -126,12 +127,16 @@ void http_session::serve_metrics(bool keep_alive, unsigned version) {
                           });
       }
       auto lines = render_channels(*channels);
+      auto replication = render_replication(*channels);
       api::cluster(
         self->state_->sys, self->state_->membership,
-        [self, keep_alive, version, lines = std::move(lines)](
+        [self, keep_alive, version, lines = std::move(lines),
+         replication = std::move(replication)](
           caf::expected<cluster::cluster_view> view) mutable {
           if (view)
             lines += render_cluster(*view);
+          if (view && view->members.size() > 1)
+            lines += replication;
           asio::post(self->stream_.get_executor(),
                      [self, keep_alive, version,
                       lines = std::move(lines)]() mutable {

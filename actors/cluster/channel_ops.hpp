@@ -101,6 +101,9 @@ caf::result<history_page> follower_history(channel_actor* self,
 bool stash_subscribe(channel_actor* self, const caf::actor& session,
                      uint64_t sub_id, const subscribe_request& req);
 
+// The cluster figures of this channel actor, for /metrics.
+channel_cluster_stats stats(channel_actor* self);
+
 // Handlers of the cluster messages, both roles.
 caf::message_handler handlers(channel_actor* self);
 

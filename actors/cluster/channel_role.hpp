@@ -63,6 +63,7 @@ struct replication {
   // Armed while there is no replica to send to; past it the batch is
   // refused (unavailable) rather than waited on without end.
   std::optional<caf::actor_clock::time_point> deadline;
+  caf::actor_clock::time_point started; // for the replica wait metric
 };
 
 // A publish forwarded to the owner, until its answer arrives or the owner
@@ -111,6 +112,12 @@ struct channel_cluster {
   uint64_t next_forward = 0;
   caf::actor local_writer; // the node's store actors (persistence)
   caf::actor local_reader;
+
+  // For /metrics (channel_cluster_stats).
+  uint64_t replicated = 0;
+  uint64_t replica_waits = 0;
+  uint64_t replica_wait_us = 0;
+  uint64_t ownership_changes = 0;
 };
 
 } // namespace cluster_detail

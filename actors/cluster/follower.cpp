@@ -27,6 +27,7 @@ caf::error no_upstream(channel_actor* self) {
 void promote(channel_actor* self) {
   auto& st = self->state;
   auto& cl = st.cluster;
+  ++cl.ownership_changes;
   ++cl.attempt;
   if (cl.upstream) {
     self->demonitor(cl.upstream);
@@ -117,6 +118,7 @@ caf::result<std::vector<record>> read(channel_actor* self, uint64_t from,
 void demote(channel_actor* self) {
   auto& st = self->state;
   auto& cl = st.cluster;
+  ++cl.ownership_changes;
   cl.claiming = false;
   for (auto& p : std::exchange(st.pending, {}))
     p.rp.deliver(make_error(errc::unavailable,

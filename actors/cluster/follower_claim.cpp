@@ -96,6 +96,10 @@ void finish_claim(channel_actor* self) {
   auto& st = self->state;
   auto& cl = st.cluster;
   cl.claiming = false;
+  // Taken back from a node that owned the channel meanwhile (not the first
+  // start of an owner, whose replica never owned it).
+  if (cl.claim_generation > cl.generation)
+    ++cl.ownership_changes;
   cl.generation = std::max(cl.generation, cl.claim_generation) + 1;
   if (cl.upstream)
     self->demonitor(cl.upstream);

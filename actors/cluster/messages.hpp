@@ -136,6 +136,35 @@ struct publish_result {
   std::string epoch;
 };
 
+// A node that does not serve `channel` -> the owner's "channels" service:
+// a read (history page, or the state document when `state`) served by the
+// channel actor there. A read never creates a channel: one the owner does
+// not have is unknown_channel. Answered with `read_result`.
+struct read_request {
+  uint32_t version = protocol_version;
+  std::string channel;
+  bool state = false;
+  uint64_t since = 0;
+  uint64_t limit = 0;
+};
+
+struct read_result {
+  uint32_t version = protocol_version;
+  history_page page; // when !state
+  state_doc doc;     // when state
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, read_request& x) {
+  return f(caf::meta::type_name("read_request"), x.version, x.channel,
+           x.state, x.since, x.limit);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, read_result& x) {
+  return f(caf::meta::type_name("read_result"), x.version, x.page, x.doc);
+}
+
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, resolve_request& x) {
   return f(caf::meta::type_name("resolve_request"), x.version, x.channel,

@@ -69,6 +69,13 @@ void end_replication(channel_actor* self, caf::error err) {
   auto& cl = self->state.cluster;
   if (!cl.replicating)
     return;
+  if (!err) {
+    auto waited = self->clock().now() - cl.replicating->started;
+    cl.replicated += cl.replicating->records->size();
+    ++cl.replica_waits;
+    cl.replica_wait_us += static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(waited).count());
+  }
   auto done = std::move(cl.replicating->done);
   cl.replicating.reset();
   done(std::move(err));
@@ -171,6 +178,7 @@ void replicate(channel_actor* self,
   replication r;
   r.records = std::move(records);
   r.done = std::move(done);
+  r.started = self->clock().now();
   cl.replicating = std::move(r);
   send_replication(self);
 }
@@ -205,6 +213,25 @@ void after_commit(channel_actor* self, const std::vector<record>& records) {
   for (auto& [addr, f] : cl.followers)
     if (!(cl.role.sync && f.actor == cl.replica))
       self->send(f.actor, b);
+  if (!cl.role.sync && cl.replica)
+    cl.replicated += records.size(); // async: sent, not confirmed
+}
+
+channel_cluster_stats stats(channel_actor* self) {
+  auto& st = self->state;
+  auto& cl = st.cluster;
+  channel_cluster_stats s;
+  if (!cl.enabled)
+    return s;
+  s.role = cl.role.owner ? "owner" : cl.role.replica ? "replica" : "relay";
+  s.generation = cl.generation;
+  s.replicated = cl.replicated;
+  s.replica_waits = cl.replica_waits;
+  s.replica_wait_us = cl.replica_wait_us;
+  if (!cl.role.owner && cl.upstream_head > st.meta.head)
+    s.lag = cl.upstream_head - st.meta.head;
+  s.ownership_changes = cl.ownership_changes;
+  return s;
 }
 
 void peer_down(channel_actor* self, const caf::actor_addr& addr) {

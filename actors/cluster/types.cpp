@@ -23,6 +23,8 @@ void register_cluster_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<fetch_request>("tidewire.fetch_request");
   cfg.add_message_type<publish_request>("tidewire.publish_request");
   cfg.add_message_type<publish_result>("tidewire.publish_result");
+  cfg.add_message_type<read_request>("tidewire.read_request");
+  cfg.add_message_type<read_result>("tidewire.read_result");
 }
 
 } // namespace tidewire::cluster

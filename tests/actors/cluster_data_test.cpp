@@ -34,7 +34,18 @@ CAF_TEST(publishes through every node are sequenced by the owner and reach subsc
     auto i = info(n, ch);
     CAF_CHECK_EQUAL(i.head, 3u);
     CAF_CHECK_EQUAL(i.epoch, a.epoch);
+    CAF_CHECK_EQUAL(i.cluster.lag, 0u);
   }
+  // For /metrics: the owner waited for its replica with each of the three
+  // batches; nobody changed ownership.
+  auto owner = info("n1", ch).cluster;
+  CAF_CHECK_EQUAL(owner.role, "owner");
+  CAF_CHECK_EQUAL(owner.replicated, 3u);
+  CAF_CHECK_EQUAL(owner.replica_waits, 3u);
+  CAF_CHECK_EQUAL(info("n2", ch).cluster.role, "replica");
+  CAF_CHECK_EQUAL(info("n3", ch).cluster.role, "relay");
+  for (auto& n : names)
+    CAF_CHECK_EQUAL(info(n, ch).cluster.ownership_changes, 0u);
 }
 
 CAF_TEST(the replica stores every update with the seqs and epoch of the owner) {
@@ -117,6 +128,40 @@ CAF_TEST(state channels keep one document on every node) {
     CAF_CHECK_EQUAL(json::parse(doc.data_json), json({{"b", 2}}));
     CAF_CHECK_EQUAL(doc.seq, 3u);
   }
+}
+
+CAF_TEST(reads of a channel made from a pattern are served through a node that never saw it) {
+  auto ch = channel_placed("c.", "n1", "n2");
+  auto doc_ch = channel_placed("s.", "n2", "n1");
+  for (int i = 1; i <= 3; ++i)
+    publish_via("n1", ch, json{{"i", i}});
+  publish_via("n2", doc_ch, json{{"a", 1}});
+  CAF_REQUIRE(!listed("n3", ch) && !listed("n3", doc_ch));
+  auto page = read_via<history_page>("n3", ch, history_atom::value,
+                                     uint64_t{1}, uint64_t{100});
+  CAF_REQUIRE(page);
+  CAF_CHECK_EQUAL(page->head, 3u);
+  CAF_CHECK_EQUAL(page->epoch, info("n1", ch).epoch);
+  CAF_REQUIRE_EQUAL(page->updates.size(), 2u);
+  CAF_CHECK_EQUAL(page->updates.front().data, json({{"i", 2}}).dump());
+  auto doc = read_via<state_doc>("n3", doc_ch, state_atom::value);
+  CAF_REQUIRE(doc);
+  CAF_CHECK_EQUAL(doc->data_json, json({{"a", 1}}).dump());
+  // Served by the owner: nothing was started on the reading node.
+  CAF_CHECK(!listed("n3", ch) && !listed("n3", doc_ch));
+  // A name nobody used is unknown through every node, and reading it
+  // creates it nowhere.
+  auto unused = channel_placed("c.unused", "n1", "n2");
+  for (auto& n : names) {
+    auto r = read_via<history_page>(n, unused, history_atom::value,
+                                    uint64_t{0}, uint64_t{10});
+    CAF_REQUIRE(!r);
+    CAF_CHECK_EQUAL(error_code(r.error()), "unknown_channel");
+    auto s = read_via<state_doc>(n, unused, state_atom::value);
+    CAF_CHECK(!s);
+  }
+  for (auto& n : names)
+    CAF_CHECK(!listed(n, unused));
 }
 
 CAF_TEST(the channel list names the owner and the replica) {

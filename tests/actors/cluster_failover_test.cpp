@@ -19,11 +19,21 @@ CAF_TEST(owner lost: the replica owns the channel from its own history with the 
   std::string epoch;
   for (int i = 1; i <= 3; ++i)
     epoch = publish_via("n3", ch, json{{"i", i}}).epoch;
+  CAF_CHECK_EQUAL(info("n2", ch).cluster.ownership_changes, 0u);
+  auto generation = info("n2", ch).cluster.generation;
   kill("n1");
   auto ack = publish_via("n3", ch, json{{"i", 4}});
   CAF_CHECK_EQUAL(ack.seq, 4u);
   CAF_CHECK_EQUAL(ack.epoch, epoch);
   publish_via("n2", ch, json{{"i", 5}});
+  // For /metrics: n2 became the owner (one change, next generation) and
+  // waited for its new replica n3 with both publishes.
+  auto promoted = info("n2", ch).cluster;
+  CAF_CHECK_EQUAL(promoted.role, "owner");
+  CAF_CHECK_EQUAL(promoted.ownership_changes, 1u);
+  CAF_CHECK_EQUAL(promoted.generation, generation + 1);
+  CAF_CHECK_EQUAL(promoted.replicated, 2u);
+  CAF_CHECK_EQUAL(info("n3", ch).cluster.role, "replica");
   CAF_CHECK_EQUAL(on2->update_seqs(), iota(1, 5));
   CAF_CHECK_EQUAL(on3->update_seqs(), iota(1, 5));
   // n3 is the replica now and has the whole history.

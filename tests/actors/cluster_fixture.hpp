@@ -218,6 +218,40 @@ struct cluster_fixture : actor_fixture {
 
   std::vector<caf::actor> sessions;
 
+  // A read as the HTTP API makes it: the directory's read lookup (which
+  // never creates a channel), then `xs...` to what it names.
+  template <class T, class... Ts>
+  caf::expected<T> read_via(const std::string& node_name,
+                            const std::string& channel, Ts... xs) {
+    self->send(nodes.at(node_name).directory, get_atom::value, channel,
+               read_atom::value);
+    run();
+    caf::actor target;
+    caf::error err;
+    self->receive([&](caf::actor& a) { target = a; },
+                  [&](caf::error& e) { err = e; },
+                  caf::after(std::chrono::seconds(0)) >>
+                    [] { CAF_FAIL("no reply to the lookup"); });
+    if (!target)
+      return err;
+    self->send(target, xs...);
+    run();
+    caf::expected<T> result = make_error(errc::internal, "no reply");
+    self->receive([&](T& x) { result = std::move(x); },
+                  [&](caf::error& e) { result = e; },
+                  caf::after(std::chrono::seconds(0)) >> [] {});
+    return result;
+  }
+
+  bool listed(const std::string& node_name, const std::string& channel) {
+    auto infos = ask<std::vector<channel_info>>(nodes.at(node_name).directory,
+                                                list_atom::value);
+    for (auto& i : infos)
+      if (i.name == channel)
+        return true;
+    return false;
+  }
+
   channel_info info(const std::string& node_name, const std::string& channel) {
     return ask<channel_info>(get(node_name, channel), info_atom::value);
   }

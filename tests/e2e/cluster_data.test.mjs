@@ -1,6 +1,9 @@
 // The cluster's data path with three real nodes on 127.0.0.1: publishes
 // through any node are sequenced by the channel's owner and reach clients on
 // every node; kill -9 of an owner loses nothing acknowledged.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Client, getJson, postJson } from './client.mjs';
@@ -67,6 +70,17 @@ async function history(node, channel) {
   return r.body;
 }
 
+async function metrics(node) {
+  return (await fetch(`${node.url}/metrics`)).text();
+}
+
+// The value of one series line (name with its labels, as written).
+function metric(text, series) {
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  assert.ok(line, `no ${series} in /metrics`);
+  return Number(line.slice(series.length + 1));
+}
+
 async function placement(node, channel) {
   const r = await getJson(`${node.url}/api/v1/channels`);
   assert.equal(r.status, 200);
@@ -115,6 +129,62 @@ test('clients on every node get what producers publish through every node, with 
   }
 });
 
+test('reads of a channel made from a pattern are served through nodes that never saw it, and create nothing', async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'tidewire-cluster-cfg-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const config = path.join(dir, 'channels.json');
+  writeFileSync(config, JSON.stringify({
+    channels: [{ pattern: 'desk.*', kind: 'stream' }, { pattern: 'book.*', kind: 'state' }],
+  }));
+  const cluster = await startCluster({ names: NAMES, args: [`--config=${config}`] });
+  t.after(() => cluster.stop());
+  await allJoined(cluster);
+  // Each channel is published through its owner or replica only, so the
+  // third node has never heard of it. (A name is kept only if the node
+  // published through is one of those two; otherwise it was a relay.)
+  const first = cluster.nodes[0];
+  for (const [prefix, data] of [['desk.', { i: 1 }], ['book.', { a: 1 }]]) {
+    let ch;
+    let p;
+    for (let k = 0; !ch; k++) {
+      await publish(first, `${prefix}${k}`, data);
+      p = await placement(first, `${prefix}${k}`);
+      if (p.owner === first.name || p.replica === first.name) ch = `${prefix}${k}`;
+      assert.ok(k < 20);
+    }
+    const owner = cluster.node(p.owner);
+    await publish(owner, ch, { ...data, second: true });
+    const third = cluster.nodes.find((n) => n.name !== p.owner && n.name !== p.replica);
+    const before = (await getJson(`${third.url}/api/v1/channels`)).body.channels.map((c) => c.name);
+    assert.ok(!before.includes(ch), `${third.name} should not know ${ch} yet`);
+    if (ch.startsWith('desk.')) {
+      const h = await history(third, ch);
+      assert.equal(h.head, 2);
+      assert.deepEqual(h.updates.map((u) => u.data), [{ i: 1 }, { i: 1, second: true }]);
+      assert.deepEqual(h, await history(owner, ch));
+    } else {
+      const r = await getJson(`${third.url}/api/v1/channels/${ch}/state`);
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      assert.deepEqual(r.body.data, { a: 1, second: true });
+    }
+    const after = (await getJson(`${third.url}/api/v1/channels`)).body.channels.map((c) => c.name);
+    assert.ok(!after.includes(ch), `a read made ${ch} on ${third.name}`);
+  }
+  // A name nobody published on is unknown through every node and is made
+  // nowhere by the reads.
+  for (const n of cluster.nodes) {
+    const h = await getJson(`${n.url}/api/v1/channels/desk.nobody/history?since=0`);
+    assert.equal(h.status, 404, JSON.stringify(h.body));
+    assert.equal(h.body.error.code, 'unknown_channel');
+    const s = await getJson(`${n.url}/api/v1/channels/book.nobody/state`);
+    assert.equal(s.status, 404, JSON.stringify(s.body));
+  }
+  for (const n of cluster.nodes) {
+    const names = (await getJson(`${n.url}/api/v1/channels`)).body.channels.map((c) => c.name);
+    assert.ok(!names.includes('desk.nobody') && !names.includes('book.nobody'));
+  }
+});
+
 test('kill -9 of a busy owner loses nothing acknowledged, before and after it rejoins', async (t) => {
   const cluster = await startCluster({ names: NAMES });
   t.after(() => cluster.stop());
@@ -153,6 +223,14 @@ test('kill -9 of a busy owner loses nothing acknowledged, before and after it re
   };
   await waitAcks(30);
   const beforeKill = Math.max(...acked.keys());
+  // /metrics: the owner counts what its replica confirmed. (Ownership
+  // moved already while the views converged at start-up.)
+  const ownerMetrics = await metrics(owner);
+  assert.ok(metric(ownerMetrics, 'tidewire_cluster_replicated_records_total') >= 30);
+  assert.ok(metric(ownerMetrics, 'tidewire_cluster_replica_waits_total') >= 1);
+  assert.ok(metric(ownerMetrics, 'tidewire_cluster_channels{role="owner"}') >= 1);
+  const changesBefore = new Map();
+  for (const n of survivors) changesBefore.set(n, metric(await metrics(n), 'tidewire_cluster_ownership_changes_total'));
   killedAt = Date.now();
   owner.child.kill('SIGKILL');
   await waitAcks(acked.size + 40);
@@ -160,6 +238,13 @@ test('kill -9 of a busy owner loses nothing acknowledged, before and after it re
   await producer;
   if (failed) throw failed;
   t.diagnostic(`failover: first acknowledged publish ${firstAfterKill - killedAt} ms after kill -9`);
+  // The new owner says so in /metrics, with the lost member down.
+  const newOwner = cluster.node((await placement(survivors[0], ch)).owner);
+  const after = await metrics(newOwner);
+  assert.ok(survivors.includes(newOwner));
+  assert.ok(metric(after, 'tidewire_cluster_ownership_changes_total') > changesBefore.get(newOwner));
+  assert.ok(metric(after, 'tidewire_cluster_replicated_records_total') >= 1);
+  assert.equal(metric(after, 'tidewire_cluster_members{state="down"}'), 1);
   const seqs = [...acked.keys()].sort((x, y) => x - y);
   assert.ok(seqs.at(-1) > beforeKill);
 
