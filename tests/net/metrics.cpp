@@ -29,8 +29,8 @@ CAF_TEST(counters render as Prometheus text) {
 
 CAF_TEST(each channel gets its head retained count and subscribers) {
   std::vector<channel_info> channels{
-    {"trades", "stream", "e1", 10, 4, 0, 2, "", ""},
-    {"positions.acme", "state", "e2", 0, 1, 0, 0, "", ""},
+    {"trades", "stream", "e1", 10, 4, 0, 2, "", "", {}},
+    {"positions.acme", "state", "e2", 0, 1, 0, 0, "", "", {}},
   };
   auto text = render_channels(channels);
   CAF_CHECK(has_line(text, "# TYPE tidewire_channels gauge"));
@@ -51,7 +51,7 @@ CAF_TEST(each channel gets its head retained count and subscribers) {
 }
 
 CAF_TEST(label values are escaped) {
-  std::vector<channel_info> channels{{"a\"b\\c", "stream", "e", 1, 1, 0, 0, "", ""}};
+  std::vector<channel_info> channels{{"a\"b\\c", "stream", "e", 1, 1, 0, 0, "", "", {}}};
   auto text = render_channels(channels);
   CAF_CHECK(has_line(
     text, R"(tidewire_channel_head_seq{channel="a\"b\\c",kind="stream"} 1)"));
