@@ -47,4 +47,38 @@ struct integer {
 };
 std::optional<integer> as_integer(std::string_view token);
 
+// Calls `each(name, value)` for the members of the object at `p`, names as
+// raw string tokens, values as spans. Returns the object's end, or nullptr
+// when the text there is not one valid object (or `each` returned false).
+template <class F>
+const char* for_members(const char* p, const char* end, F&& each) {
+  if (p == end || *p != '{')
+    return nullptr;
+  p = skip_ws(p + 1, end);
+  if (p != end && *p == '}')
+    return p + 1;
+  for (;;) {
+    if (p == end || *p != '"')
+      return nullptr;
+    auto name_end = string_end(p, end);
+    if (!name_end)
+      return nullptr;
+    std::string_view name{p, static_cast<size_t>(name_end - p)};
+    p = skip_ws(name_end, end);
+    if (p == end || *p != ':')
+      return nullptr;
+    p = skip_ws(p + 1, end);
+    auto after = p == end ? nullptr : value_end(p, end);
+    if (!after
+        || !each(name, std::string_view{p, static_cast<size_t>(after - p)}))
+      return nullptr;
+    p = skip_ws(after, end);
+    if (p != end && *p == '}')
+      return p + 1;
+    if (p == end || *p != ',')
+      return nullptr;
+    p = skip_ws(p + 1, end);
+  }
+}
+
 } // namespace tidewire::json_text

@@ -58,35 +58,11 @@ const char* read_message(const char* p, const char* end, message_view& msg) {
   if (*p != '{')
     return jt::value_end(p, end);
   msg.object = true;
-  p = jt::skip_ws(p + 1, end);
-  if (p != end && *p == '}')
-    return p + 1;
-  for (;;) {
-    if (p == end || *p != '"')
-      return nullptr;
-    auto name_end = jt::string_end(p, end);
-    if (!name_end)
-      return nullptr;
-    std::string_view name{p, static_cast<size_t>(name_end - p)};
-    p = jt::skip_ws(name_end, end);
-    if (p == end || *p != ':')
-      return nullptr;
-    p = jt::skip_ws(p + 1, end);
-    if (p == end)
-      return nullptr;
-    auto value_end = jt::value_end(p, end);
-    if (!value_end)
-      return nullptr;
-    msg.fields.push_back({name, {p, static_cast<size_t>(value_end - p)}});
-    p = jt::skip_ws(value_end, end);
-    if (p == end)
-      return nullptr;
-    if (*p == '}')
-      return p + 1;
-    if (*p != ',')
-      return nullptr;
-    p = jt::skip_ws(p + 1, end);
-  }
+  return jt::for_members(p, end,
+                         [&msg](std::string_view name, std::string_view value) {
+                           msg.fields.push_back({name, value});
+                           return true;
+                         });
 }
 
 // The frame's messages (one, or the elements of its array), or nullopt

@@ -74,45 +74,11 @@ std::optional<int64_t> signed_integer(std::string_view token) {
                      : static_cast<int64_t>(n->magnitude);
 }
 
-// Calls `each(name, value)` for the members of the object at `p`, names as
-// raw string tokens, values as spans; false when the text is not one valid
-// object (or `each` says stop).
-template <class F>
-const char* for_members(const char* p, const char* end, F&& each) {
-  if (p == end || *p != '{')
-    return nullptr;
-  p = jt::skip_ws(p + 1, end);
-  if (p != end && *p == '}')
-    return p + 1;
-  for (;;) {
-    if (p == end || *p != '"')
-      return nullptr;
-    auto name_end = jt::string_end(p, end);
-    if (!name_end)
-      return nullptr;
-    std::string_view name{p, static_cast<size_t>(name_end - p)};
-    p = jt::skip_ws(name_end, end);
-    if (p == end || *p != ':')
-      return nullptr;
-    p = jt::skip_ws(p + 1, end);
-    auto value_end = p == end ? nullptr : jt::value_end(p, end);
-    if (!value_end
-        || !each(name, std::string_view{p, static_cast<size_t>(value_end - p)}))
-      return nullptr;
-    p = jt::skip_ws(value_end, end);
-    if (p != end && *p == '}')
-      return p + 1;
-    if (p == end || *p != ',')
-      return nullptr;
-    p = jt::skip_ws(p + 1, end);
-  }
-}
-
 // One `update` object at `p`: its seq and its data's `t`. nullptr for
 // anything else (another type, a field missing or of another type).
 const char* read_update(const char* p, const char* end, update_fields& out) {
   bool is_update = false, has_seq = false, has_t = false;
-  p = for_members(p, end, [&](std::string_view name, std::string_view value) {
+  p = jt::for_members(p, end, [&](std::string_view name, std::string_view value) {
     if (jt::token_equals(name, "type")) {
       is_update = value == "\"update\"";
     } else if (jt::token_equals(name, "seq")) {
@@ -122,7 +88,7 @@ const char* read_update(const char* p, const char* end, update_fields& out) {
     } else if (jt::token_equals(name, "data")) {
       has_t = false;
       auto data_end = value.data() + value.size();
-      return for_members(value.data(), data_end,
+      return jt::for_members(value.data(), data_end,
                          [&](std::string_view key, std::string_view v) {
                            if (jt::token_equals(key, "t")) {
                              auto t = signed_integer(v);
