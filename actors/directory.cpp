@@ -111,11 +111,12 @@ caf::actor ensure_channel(directory_actor* self, const std::string& name,
     self->send_exit(channel, *st.stopping);
   st.channels.emplace(name, channel);
   st.names.emplace(channel.address(), name);
-  // Until it reports (once restored): a channel with nothing in it yet.
-  channel_info placeholder;
-  placeholder.name = name;
-  placeholder.kind = decl.kind;
-  st.summaries[name] = std::move(placeholder);
+  // Listed from its spawn, so a list never misses a channel: until it
+  // reports (once restored) it shows as one with nothing in it yet.
+  channel_info before_restore;
+  before_restore.name = name;
+  before_restore.kind = decl.kind;
+  st.summaries[name] = std::move(before_restore);
   return channel;
 }
 
