@@ -1,91 +1,18 @@
 #include "actors/directory.hpp"
 
-#include <algorithm>
-#include <map>
-#include <optional>
-#include <set>
-#include <type_traits>
+#include <memory>
+#include <utility>
 
 #include <caf/actor_system.hpp>
-#include <caf/event_based_actor.hpp>
-#include <caf/stateful_actor.hpp>
 
-#include "actors/atoms.hpp"
 #include "actors/channel.hpp"
-#include "actors/cluster/messages.hpp"
 #include "actors/cluster/remote_read.hpp"
-#include "actors/cluster/roles.hpp"
+#include "actors/directory_state.hpp"
 #include "actors/errors.hpp"
-#include "actors/messages.hpp"
 
 namespace tidewire {
 
-namespace {
-
-constexpr auto info_timeout = std::chrono::seconds(5);
-constexpr auto peer_timeout = std::chrono::seconds(5);
-
-struct directory_state {
-  static inline const char* name = "tidewire.directory";
-
-  directory_config cfg;
-  std::map<std::string, caf::actor> channels;
-  // What each of them last reported (report_summary in the channel): the
-  // channel list and /metrics read this, never the channels themselves, so
-  // their cost does not grow with the number of channel actors to ask.
-  std::map<std::string, channel_info> summaries;
-  // The name of each channel actor until its down message: with 100 k
-  // channels stopping at once, finding each by a scan of `channels` took
-  // minutes.
-  std::map<caf::actor_addr, std::string> names;
-  // Cluster mode.
-  std::optional<cluster::cluster_view> view;
-  std::map<std::string, channel_role> roles; // last role sent per channel
-  // Stored channels wait for the first view to be placed.
-  std::vector<storage::channel_meta> stored;
-  // Stopping: the directory quits with this reason once every channel is
-  // down (a state channel stores its document as it stops).
-  std::optional<caf::error> stopping;
-  // Start-up: true once every channel started then has answered (restored).
-  bool loaded = false;
-  std::vector<caf::response_promise> load_waiters;
-  // Channels from `*` patterns seen empty and unsubscribed at the last check.
-  std::set<std::string> idle;
-
-  bool clustered() const {
-    return static_cast<bool>(cfg.membership);
-  }
-};
-
-using directory_actor = caf::stateful_actor<directory_state>;
-
-// CAF 0.17 constructs a state from the actor pointer whenever that compiles,
-// and C++20 lets aggregates take parentheses: the first member must not
-// accept a pointer (a bool or a caf::actor would).
-static_assert(!std::is_constructible_v<directory_state, directory_actor*>);
-
-channel_role role_of(directory_actor* self, const std::string& name) {
-  auto& st = self->state;
-  return cluster::role_for(*st.view, name, st.cfg.sync_replication,
-                           caf::actor_cast<caf::actor>(self));
-}
-
-// The owner makes sure its replica follows the channel (the replica's node
-// may never have heard of it: names from patterns are made on first use).
-void tell_replica(directory_actor* self, const std::string& name,
-                  const channel_role& role) {
-  if (!role.owner || !role.replica_node)
-    return;
-  auto msg = cluster::ensure_request{cluster::protocol_version, name};
-  self->request(role.replica_node, peer_timeout, get_atom::value,
-                std::string{"channels"})
-    .then(
-      [self, msg](const caf::actor& service) {
-        self->request(service, peer_timeout, msg)
-          .then([](ok_atom) {}, [](caf::error&) {});
-      },
-      [](caf::error&) {});
-}
+namespace directory_detail {
 
 caf::actor ensure_channel(directory_actor* self, const std::string& name,
                           const channel_decl& decl) {
@@ -119,6 +46,28 @@ caf::actor ensure_channel(directory_actor* self, const std::string& name,
   st.summaries[name] = std::move(before_restore);
   return channel;
 }
+
+// Start-up is over once every channel started so far has answered: a
+// channel answers only after restoring its state from the store.
+void finish_loading(directory_actor* self) {
+  auto& st = self->state;
+  auto remaining = std::make_shared<size_t>(st.channels.size() + 1);
+  auto done = [self, remaining] {
+    if (--*remaining > 0)
+      return;
+    auto& st = self->state;
+    st.loaded = true;
+    for (auto& rp : std::exchange(st.load_waiters, {}))
+      rp.deliver(ok_atom::value);
+  };
+  for (auto& [name, channel] : st.channels)
+    self->request(channel, caf::infinite, info_atom::value)
+      .then([done](const channel_info&) { done(); },
+            [done](caf::error&) { done(); });
+  done();
+}
+
+namespace {
 
 caf::result<caf::actor> lookup(directory_actor* self, const std::string& name) {
   if (!valid_channel_name(name))
@@ -204,126 +153,6 @@ void on_summary(directory_actor* self, channel_info& info) {
   st.summaries[info.name] = std::move(info);
 }
 
-// A channel made from a `*` pattern (not an exactly declared name).
-bool from_pattern(const directory_state& st, const std::string& name) {
-  auto decl = find_decl(st.cfg.decls, name);
-  return decl && decl->pattern != name;
-}
-
-// Start-up is over once every channel started so far has answered: a
-// channel answers only after restoring its state from the store.
-void finish_loading(directory_actor* self) {
-  auto& st = self->state;
-  auto remaining = std::make_shared<size_t>(st.channels.size() + 1);
-  auto done = [self, remaining] {
-    if (--*remaining > 0)
-      return;
-    auto& st = self->state;
-    st.loaded = true;
-    for (auto& rp : std::exchange(st.load_waiters, {}))
-      rp.deliver(ok_atom::value);
-  };
-  for (auto& [name, channel] : st.channels)
-    self->request(channel, caf::infinite, info_atom::value)
-      .then([done](const channel_info&) { done(); },
-            [done](caf::error&) { done(); });
-  done();
-}
-
-// Every idle_retire: channels from patterns that never had an update and
-// had no subscriber at this check and the previous one are asked to retire;
-// those that agree stopped, and the store forgets their names.
-void sweep_idle(directory_actor* self) {
-  auto& st = self->state;
-  auto seen = std::exchange(st.idle, {});
-  for (auto& [name, info] : st.summaries) {
-    if (info.head != 0 || info.subscribers != 0 || !from_pattern(st, name))
-      continue;
-    if (!seen.count(name)) {
-      st.idle.insert(name);
-      continue;
-    }
-    // The channel decides: it may have changed since it last reported.
-    auto channel = st.channels.at(name);
-    self->request(channel, info_timeout, retire_atom::value)
-      .then(
-        [self, name = name, channel](bool retired) {
-          if (!retired)
-            return;
-          auto& st = self->state;
-          if (auto it = st.channels.find(name);
-              it != st.channels.end() && it->second == channel) {
-            st.channels.erase(it);
-            st.summaries.erase(name);
-          }
-          if (st.cfg.store_writer)
-            self->request(st.cfg.store_writer, caf::infinite,
-                          retire_atom::value, name)
-              .then([](ok_atom) {}, [](caf::error&) {});
-        },
-        [](caf::error&) {});
-  }
-  // With the sweep off (idle_retire 0) a tick sent by hand, as the
-  // deterministic tests do, runs one check and arms nothing.
-  if (st.cfg.idle_retire.count() > 0)
-    self->delayed_send(self, st.cfg.idle_retire, tick_atom::value);
-}
-
-// A new view moves channels: each actor hears its new role. On the first
-// view the declared and stored channels this node owns or replicates start.
-void on_view(directory_actor* self, cluster::cluster_view view) {
-  auto& st = self->state;
-  bool first = !st.view;
-  st.view = std::move(view);
-  for (auto& [name, channel] : st.channels) {
-    auto role = role_of(self, name);
-    auto& last = st.roles[name];
-    if (!cluster::role_changed(last, role))
-      continue;
-    bool new_replica = role.owner && role.replica_name != last.replica_name;
-    last = role;
-    self->send(channel, role_atom::value, role);
-    if (new_replica)
-      tell_replica(self, name, role);
-  }
-  if (!first)
-    return;
-  auto here = [&](const std::string& name) {
-    auto role = role_of(self, name);
-    return role.owner || role.replica;
-  };
-  for (auto& decl : st.cfg.decls)
-    if ((decl.pattern.empty() || decl.pattern.back() != '*')
-        && here(decl.pattern))
-      ensure_channel(self, decl.pattern, decl);
-  for (auto& meta : std::exchange(st.stored, {}))
-    if (auto decl = find_decl(st.cfg.decls, meta.name); decl && here(meta.name))
-      ensure_channel(self, meta.name, *decl);
-  finish_loading(self);
-}
-
-caf::result<cluster::resolved> resolve(directory_actor* self,
-                                       const cluster::resolve_request& req) {
-  auto& st = self->state;
-  if (req.version != cluster::protocol_version)
-    return make_error(errc::bad_request, "unsupported cluster protocol version");
-  if (!st.view)
-    return make_error(errc::unavailable, "not joined yet");
-  auto decl = find_decl(st.cfg.decls, req.channel);
-  if (!valid_channel_name(req.channel) || !decl)
-    return make_error(errc::unknown_channel,
-                      "no declared channel pattern matches " + req.channel);
-  auto role = role_of(self, req.channel);
-  if (!role.owner && !req.any_role)
-    return make_error(errc::unavailable,
-                      req.channel + " is not owned by " + st.view->self);
-  if (!req.any_role && st.channels.count(req.channel) == 0
-      && st.channels.size() >= st.cfg.max_channels)
-    return make_error(errc::rate_limited, "channel limit reached");
-  return cluster::resolved{cluster::protocol_version, req.channel,
-                           ensure_channel(self, req.channel, *decl)};
-}
-
 caf::behavior directory_behavior(directory_actor* self, directory_config cfg) {
   self->state.cfg = std::move(cfg);
   self->set_down_handler([self](const caf::down_msg& dm) {
@@ -387,14 +216,8 @@ caf::behavior directory_behavior(directory_actor* self, directory_config cfg) {
             auto decl = find_decl(st.cfg.decls, meta.name);
             if (!decl)
               continue;
-            if (meta.head == 0 && decl->pattern != meta.name
-                && st.cfg.idle_retire.count() > 0) {
-              self->request(st.cfg.store_writer, caf::infinite,
-                            retire_atom::value, meta.name)
-                .then([](ok_atom) {}, [](caf::error&) {});
-              continue;
-            }
-            ensure_channel(self, meta.name, *decl);
+            if (!retire_stored(self, meta, *decl))
+              ensure_channel(self, meta.name, *decl);
           }
           finish_loading(self);
         },
@@ -429,28 +252,16 @@ caf::behavior directory_behavior(directory_actor* self, directory_config cfg) {
                                                             : caf::actor{},
                                  req);
     },
-    [self](const cluster::ensure_request& req) -> caf::result<ok_atom> {
-      auto& st = self->state;
-      if (req.version != cluster::protocol_version)
-        return make_error(errc::bad_request,
-                          "unsupported cluster protocol version");
-      if (!st.view)
-        return make_error(errc::unavailable, "not joined yet");
-      auto decl = find_decl(st.cfg.decls, req.channel);
-      if (!valid_channel_name(req.channel) || !decl)
-        return make_error(errc::unknown_channel,
-                          "no declared channel pattern matches " + req.channel);
-      if (role_of(self, req.channel).replica)
-        ensure_channel(self, req.channel, *decl);
-      return ok_atom::value;
-    },
+    [self](const cluster::ensure_request& req) { return ensure(self, req); },
   };
 }
 
 } // namespace
 
+} // namespace directory_detail
+
 caf::actor spawn_directory(caf::actor_system& sys, directory_config cfg) {
-  return sys.spawn(directory_behavior, std::move(cfg));
+  return sys.spawn(directory_detail::directory_behavior, std::move(cfg));
 }
 
 } // namespace tidewire
