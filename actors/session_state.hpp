@@ -17,6 +17,7 @@
 #include <caf/stateful_actor.hpp>
 
 #include "actors/frames.hpp"
+#include "actors/id_map.hpp"
 #include "actors/messages.hpp"
 #include "actors/outbound_queue.hpp"
 #include "actors/session.hpp"
@@ -64,8 +65,9 @@ struct session_state {
   caf::actor directory;
   std::map<std::string, subscription> subs;
   // The same subscriptions by id: every delivery names its sub_id. Points
-  // into `subs` (std::map nodes do not move); see add_sub/drop_sub.
-  std::unordered_map<uint64_t, subscription*> by_id;
+  // into `subs` (std::map nodes do not move); see add_sub/drop_sub. A flat
+  // vector: one or a few entries per session (actors/id_map.hpp).
+  id_map<subscription*> by_id;
   uint64_t next_sub_id = 0;
   outbound_queue queue;
   // Catch-up chunks channels are waiting to send, in arrival order: granted
