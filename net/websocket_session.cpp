@@ -30,8 +30,7 @@ websocket_session::websocket_session(client_stream&& stream,
                                      uint64_t conn_id)
   : ws_(std::move(stream)),
     state_(std::move(state)),
-    id_(conn_id),
-    auth_timer_(ws_.get_executor()) {
+    id_(conn_id) {
   limits_.max_frame = state_->cfg.max_frame;
   tokens_ = 2.0 * state_->cfg.max_messages_per_s;
   refilled_ = std::chrono::steady_clock::now();
@@ -66,7 +65,10 @@ void websocket_session::run(http::request<http::string_body> req,
                             std::string subprotocol,
                             std::optional<auth::claims> claims) {
   const auto& cfg = state_->cfg;
-  claims_ = std::move(claims);
+  if (claims) {
+    claims_ = token_state{claims->anonymous, claims->exp};
+    handshake_claims_ = std::make_unique<auth::claims>(std::move(*claims));
+  }
   ws_.control_callback(
     [this](websocket::frame_type kind, beast::string_view) {
       // Called inside a read, which holds a reference to this session.
@@ -127,12 +129,20 @@ void websocket_session::start() {
     actor_ = spawn_session(state_->sys, state_->cfg.session,
                            session_identity{state_->cfg.node_name,
                                             state_->session_id(id_),
-                                            claims_ ? *claims_
-                                                    : auth::nobody()},
+                                            handshake_claims_
+                                              ? std::move(*handshake_claims_)
+                                              : auth::nobody()},
                            shared_from_this(), state_->directory);
     arm_auth_timer();
   }
+  handshake_claims_.reset();
   do_read(); // also while closing: the read ends the close handshake
+}
+
+websocket_session::timer_type& websocket_session::auth_timer() {
+  if (!auth_timer_)
+    auth_timer_ = std::make_unique<timer_type>(ws_.get_executor());
+  return *auth_timer_;
 }
 
 void websocket_session::on_peer_close() {
@@ -156,7 +166,8 @@ void websocket_session::start_close(uint16_t code, std::string reason) {
     return;
   closing_ = true;
   clear_queue();
-  auth_timer_.cancel();
+  if (auth_timer_)
+    auth_timer_->cancel();
   // A write in flight finishes first (Beast suspends the close); the read
   // loop keeps running and ends with websocket::error::closed.
   websocket::close_reason cr{static_cast<websocket::close_code>(code),
@@ -174,8 +185,8 @@ void websocket_session::start_close(uint16_t code, std::string reason) {
     // the socket is closed; whatever the client still sends is not read.
     bump(state_->stats.ws_abuse_closes_total);
     abuse_ = true;
-    auth_timer_.expires_after(abuse_linger);
-    auth_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    auth_timer().expires_after(abuse_linger);
+    auth_timer().async_wait([self = shared_from_this()](boost::system::error_code ec) {
       if (ec == asio::error::operation_aborted)
         return;
       boost::system::error_code ignored;
@@ -191,8 +202,8 @@ void websocket_session::on_closed() {
     return;
   closed_ = true;
   clear_queue();
-  if (!abuse_) // the abuse timer closes the socket; the others hold us
-    auth_timer_.cancel();
+  if (!abuse_ && auth_timer_) // the abuse timer closes the socket; the
+    auth_timer_->cancel();     // others hold us
   if (!accepted_)
     return;
   state_->stats.ws_connections_open.fetch_sub(1, std::memory_order_relaxed);

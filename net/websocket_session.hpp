@@ -123,7 +123,6 @@ private:
   const uint64_t id_;
   caf::actor actor_;
   parser_limits limits_;
-  wire_format format_ = wire_format::json; // from the subprotocol
   // The session actor's hand-over: batches not yet taken by the strand.
   std::mutex inbox_mutex_;
   std::vector<frame_batch> inbox_;
@@ -142,17 +141,29 @@ private:
   uint64_t stat_frames_ = 0;
   uint64_t stat_bytes_ = 0;
   std::shared_ptr<void> slot_;
-  uint32_t errors_ = 0;
   // Authentication: the deadline for a first token, then the warning before
-  // and the close at the token's `exp`.
-  timer_type auth_timer_; // typed: an erased executor is a heap block each
-  std::optional<auth::claims> claims_; // nullopt: not authenticated yet
-  bool expiry_warned_ = false;
-  bool abuse_ = false; // closed for abuse: dropped after abuse_linger
+  // and the close at the token's `exp`; also the linger of an abuse close.
+  // Made when first armed: with --auth=none an idle connection never needs
+  // it, and it is ~100 bytes. Typed: an erased executor is a heap block.
+  std::unique_ptr<timer_type> auth_timer_;
+  timer_type& auth_timer();
+  // The handshake's claims, until start() hands them to the session actor,
+  // which owns the connection's rights from then on.
+  std::unique_ptr<auth::claims> handshake_claims_;
+  // What this side needs of the current token; nullopt: not authenticated.
+  struct token_state {
+    bool anonymous = true;
+    int64_t exp = 0; // seconds since the epoch; 0: never
+  };
+  std::optional<token_state> claims_;
   // Message rate token bucket (--max-messages-per-s).
   double tokens_ = 0;
   std::chrono::steady_clock::time_point refilled_;
   uint32_t rate_strikes_ = 0;
+  uint32_t errors_ = 0;
+  wire_format format_ = wire_format::json; // from the subprotocol
+  bool expiry_warned_ = false;
+  bool abuse_ = false; // closed for abuse: dropped after abuse_linger
   bool accepted_ = false;
   bool writing_ = false;
   bool closing_ = false; // our close handshake started

@@ -181,9 +181,9 @@ void websocket_session::handle_auth(const auth_request& msg) {
     bump(state_->stats.auth_failures_total);
     return protocol_error("unauthorized", v.error, msg.id_json);
   }
-  claims_ = std::move(v.ok);
+  claims_ = token_state{v.ok->anonymous, v.ok->exp};
   expiry_warned_ = false;
-  caf::anon_send(actor_, auth_atom::value, *claims_);
+  caf::anon_send(actor_, auth_atom::value, std::move(*v.ok));
   arm_auth_timer();
 }
 
@@ -196,7 +196,8 @@ void websocket_session::arm_auth_timer() {
     delay = state_->cfg.auth_timeout;
     expire = true;
   } else if (claims_->anonymous || claims_->exp == 0) {
-    auth_timer_.cancel();
+    if (auth_timer_)
+      auth_timer_->cancel();
     return;
   } else {
     auto left = claims_->exp * 1000 - unix_now_ms();
@@ -217,8 +218,8 @@ void websocket_session::arm_auth_timer() {
       expire = true;
     }
   }
-  auth_timer_.expires_after(delay);
-  auth_timer_.async_wait([self = shared_from_this(), expire,
+  auth_timer().expires_after(delay);
+  auth_timer().async_wait([self = shared_from_this(), expire,
                           authenticated = claims_.has_value(),
                           exp = claims_ ? claims_->exp : 0](
                            boost::system::error_code ec) {
