@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "actors/json_scan.hpp"
+
 namespace tidewire::frames {
 
 using json = nlohmann::json;
@@ -26,6 +28,53 @@ frame finish_with_data(json& msg, const std::string& data_json) {
   text += data_json.empty() ? std::string{"null"} : data_json;
   text.push_back('}');
   return make_frame(std::move(text));
+}
+
+
+// Text that JSON carries as is between quotes: channel names and epochs.
+bool plain_name(const std::string& s) {
+  for (unsigned char c : s)
+    if (!std::isalnum(c) && c != '_' && c != '.' && c != ':' && c != '-')
+      return false;
+  return true;
+}
+
+// An id that a JSON document prints exactly as it came: an integer without
+// a leading zero, or a string of printable ASCII with no escapes.
+bool plain_id(const std::string& id) {
+  if (id.empty())
+    return true;
+  if (id.front() == '"') {
+    if (id.size() < 2 || id.back() != '"')
+      return false;
+    for (size_t i = 1; i + 1 < id.size(); ++i)
+      if (id[i] < 0x20 || id[i] > 0x7E || id[i] == '"' || id[i] == '\\')
+        return false;
+    return true;
+  }
+  size_t i = id.front() == '-' ? 1 : 0;
+  if (i >= id.size() || (id[i] == '0' && (id.size() > i + 1 || i == 1)))
+    return false; // a leading zero, or -0 (a document prints 0)
+  for (; i < id.size(); ++i)
+    if (!std::isdigit(static_cast<unsigned char>(id[i])))
+      return false;
+  return true;
+}
+
+// A JSON string token of `text`; built directly when nothing needs escaping
+// (every valid channel name), which is the case on every update.
+std::string quoted(const std::string& text) {
+  if (plain_name(text))
+    return '"' + text + '"';
+  return json(text).dump();
+}
+
+// Printable ASCII without quotes or backslashes: JSON carries it as is.
+bool plain_text(const std::string& s) {
+  for (char c : s)
+    if (c < 0x20 || c > 0x7E || c == '"' || c == '\\')
+      return false;
+  return true;
 }
 
 } // namespace
@@ -57,11 +106,11 @@ frame update(const std::string& channel, const storage::record& rec) {
   // parsing it into a document only to dump it again was most of the cost of
   // encoding an update. A check without building a document still keeps a
   // damaged record from becoming a malformed frame.
-  const bool valid = json::accept(rec.data);
+  const bool valid = json_text::valid(rec.data);
   std::string out;
   out.reserve(rec.data.size() + channel.size() + 80);
   out += R"({"type":"update","channel":)";
-  out += json(channel).dump();
+  out += quoted(channel);
   out += R"(,"seq":)";
   out += std::to_string(rec.seq);
   out += R"(,"ts":)";
@@ -102,39 +151,6 @@ frame unsubscribed(const std::string& channel, const std::string& id_json) {
   return finish(msg, id_json);
 }
 
-namespace {
-
-// Text that JSON carries as is between quotes: channel names and epochs.
-bool plain_name(const std::string& s) {
-  for (unsigned char c : s)
-    if (!std::isalnum(c) && c != '_' && c != '.' && c != ':' && c != '-')
-      return false;
-  return true;
-}
-
-// An id that a JSON document prints exactly as it came: an integer without
-// a leading zero, or a string of printable ASCII with no escapes.
-bool plain_id(const std::string& id) {
-  if (id.empty())
-    return true;
-  if (id.front() == '"') {
-    if (id.size() < 2 || id.back() != '"')
-      return false;
-    for (size_t i = 1; i + 1 < id.size(); ++i)
-      if (id[i] < 0x20 || id[i] > 0x7E || id[i] == '"' || id[i] == '\\')
-        return false;
-    return true;
-  }
-  size_t i = id.front() == '-' ? 1 : 0;
-  if (i >= id.size() || (id[i] == '0' && id.size() > i + 1))
-    return false;
-  for (; i < id.size(); ++i)
-    if (!std::isdigit(static_cast<unsigned char>(id[i])))
-      return false;
-  return true;
-}
-
-} // namespace
 
 frame published(const std::string& channel, uint64_t seq,
                 const std::string& epoch, const std::string& id_json) {
@@ -171,6 +187,24 @@ frame pong(const std::string& id_json) {
 
 frame error(const std::string& code, const std::string& message,
             const std::string& id_json) {
+  // Refusals can come at the rate of publishes (rate_limited): built as
+  // text, the same bytes as the document below, when nothing needs escaping.
+  if (plain_name(code) && plain_text(message) && plain_id(id_json)) {
+    std::string out;
+    out.reserve(48 + code.size() + message.size() + id_json.size());
+    out += R"({"code":")";
+    out += code;
+    if (!id_json.empty()) {
+      out += R"(","id":)";
+      out += id_json;
+      out += R"(,"message":")";
+    } else {
+      out += R"(","message":")";
+    }
+    out += message;
+    out += R"(","type":"error"})";
+    return make_frame(std::move(out));
+  }
   json msg = {{"type", "error"}, {"code", code}, {"message", message}};
   return finish(msg, id_json);
 }

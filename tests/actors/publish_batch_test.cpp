@@ -172,4 +172,26 @@ CAF_TEST(a published frame is the text a JSON document of it would be) {
   }
 }
 
+CAF_TEST(error and update frames are the text a JSON document would be) {
+  for (std::string id : {"", "12", R"("x")", R"("\u0041")"})
+    for (std::string message : {"3 publishes are awaiting their ack",
+                                "quote \" and \\ and \n", "caf\xc3\xa9"}) {
+      json doc = {{"type", "error"}, {"code", "rate_limited"},
+                  {"message", message}};
+      if (!id.empty())
+        doc["id"] = json::parse(id);
+      auto f = frames::error("rate_limited", message, id);
+      CAF_CHECK_EQUAL(std::string{f->json()}, doc.dump());
+    }
+  auto f = frames::update("trades", storage::record{7, 1000, R"({"a":1})", ""});
+  CAF_CHECK_EQUAL(
+    std::string{f->json()},
+    R"({"type":"update","channel":"trades","seq":7,"ts":1000,"data":{"a":1}})");
+  // A damaged record never becomes a malformed frame.
+  f = frames::update("trades", storage::record{8, 1000, R"({"a":)", ""});
+  CAF_CHECK_EQUAL(
+    std::string{f->json()},
+    R"({"type":"update","channel":"trades","seq":8,"ts":1000,"data":null})");
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()
