@@ -39,8 +39,10 @@ bool plain_name(const std::string& s) {
   return true;
 }
 
-// An id that a JSON document prints exactly as it came: an integer without
-// a leading zero, or a string of printable ASCII with no escapes.
+// An id that a JSON document prints exactly as it came: an integer a
+// document holds as one (no leading zero, no -0, which it prints as 0, and
+// within int64/uint64, beyond which it becomes a float), or a string of
+// printable ASCII with no escapes.
 bool plain_id(const std::string& id) {
   if (id.empty())
     return true;
@@ -54,11 +56,11 @@ bool plain_id(const std::string& id) {
   }
   size_t i = id.front() == '-' ? 1 : 0;
   if (i >= id.size() || (id[i] == '0' && (id.size() > i + 1 || i == 1)))
-    return false; // a leading zero, or -0 (a document prints 0)
-  for (; i < id.size(); ++i)
-    if (!std::isdigit(static_cast<unsigned char>(id[i])))
+    return false;
+  for (size_t k = i; k < id.size(); ++k)
+    if (!std::isdigit(static_cast<unsigned char>(id[k])))
       return false;
-  return true;
+  return id.size() - i < 19 || json_text::as_integer(id).has_value();
 }
 
 // A JSON string token of `text`; built directly when nothing needs escaping
@@ -105,8 +107,10 @@ frame update(const std::string& channel, const storage::record& rec) {
   // Built as text around the stored data, which is already compact JSON:
   // parsing it into a document only to dump it again was most of the cost of
   // encoding an update. A check without building a document still keeps a
-  // damaged record from becoming a malformed frame.
-  const bool valid = json_text::valid(rec.data);
+  // damaged record from becoming a malformed frame (a byte-order mark, which
+  // a parser skips only at the start of a text, included).
+  const bool valid = json_text::valid(rec.data)
+                     && std::string_view{rec.data}.substr(0, 3) != "\xEF\xBB\xBF";
   std::string out;
   out.reserve(rec.data.size() + channel.size() + 80);
   out += R"({"type":"update","channel":)";
@@ -126,7 +130,7 @@ frame conflated_update(const std::string& channel, uint64_t seq, int64_t ts,
   std::string out;
   out.reserve(data_json.size() + channel.size() + 100);
   out += R"({"type":"update","channel":)";
-  out += json(channel).dump();
+  out += quoted(channel);
   out += R"(,"seq":)";
   out += std::to_string(seq);
   out += R"(,"ts":)";
