@@ -13,6 +13,8 @@ constexpr uint64_t min_catchup_share = 16 * 1024;
 } // namespace
 
 void release_reservation(session_state& st, uint64_t sub_id) {
+  if (st.reserved.empty()) // the common case: no catch-up granted
+    return;
   auto it = st.reserved.find(sub_id);
   if (it == st.reserved.end())
     return;

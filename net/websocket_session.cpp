@@ -107,6 +107,8 @@ void websocket_session::on_accept(boost::system::error_code ec) {
   if (ec)
     return fail(ec, "websocket accept", id_);
   accepted_ = true;
+  // Writes are bounded by write_timer_ from here on (until the close).
+  ws_.next_layer().direct_writes(true);
   state_->stats.ws_connections_open.fetch_add(1, std::memory_order_relaxed);
   bump(state_->stats.ws_connections_total);
   // The actor is spawned only once the registry has admitted us (start()):
@@ -172,8 +174,9 @@ void websocket_session::start_close(uint16_t code, std::string reason) {
   // loop keeps running and ends with websocket::error::closed.
   websocket::close_reason cr{static_cast<websocket::close_code>(code),
                              beast::string_view{reason.data(), reason.size()}};
-  // The close handshake, including a write still in flight, gets the
-  // handshake timeout at most.
+  // The close handshake gets the handshake timeout at most (a data write
+  // still in flight keeps its write timer).
+  ws_.next_layer().direct_writes(false);
   beast::get_lowest_layer(ws_).expires_after(state_->cfg.handshake_timeout);
   ws_.async_close(cr, [self = shared_from_this()](boost::system::error_code ec) {
     fail(ec, "websocket close", self->id_);
@@ -202,6 +205,8 @@ void websocket_session::on_closed() {
     return;
   closed_ = true;
   clear_queue();
+  if (write_deadline_)
+    write_deadline_->timer.cancel();
   if (!abuse_ && auth_timer_) // the abuse timer closes the socket; the
     auth_timer_->cancel();     // others hold us
   if (!accepted_)

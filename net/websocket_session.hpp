@@ -107,6 +107,8 @@ private:
   void clear_queue();
   void flush_stats();
   void on_write(boost::system::error_code ec, std::size_t bytes);
+  void arm_write_timer(std::chrono::steady_clock::time_point at);
+  void on_write_timer();
   void start_close(uint16_t code, std::string reason);
   void on_closed();
 
@@ -140,6 +142,18 @@ private:
   uint64_t stat_messages_ = 0;
   uint64_t stat_frames_ = 0;
   uint64_t stat_bytes_ = 0;
+  // The write timeout. Beast's stream timeout would arm and cancel a timer
+  // on every write (a timer-queue insert, a cancel and a completion each);
+  // this one is armed once per write_timeout while writes go on and checks
+  // the write in flight when it fires. Made at a write and dropped when it
+  // fires on an idle connection: an idle one keeps only the pointer.
+  struct write_deadline {
+    explicit write_deadline(const strand_type& ex) : timer(ex) {}
+    timer_type timer;
+    std::chrono::steady_clock::time_point started; // of the write in flight
+    bool armed = false;
+  };
+  std::unique_ptr<write_deadline> write_deadline_;
   std::shared_ptr<void> slot_;
   // Authentication: the deadline for a first token, then the warning before
   // and the close at the token's `exp`; also the linger of an abuse close.

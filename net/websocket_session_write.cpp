@@ -151,7 +151,11 @@ void websocket_session::write_next() {
   writing_ = true;
   // A client that sends but never reads fills its receive window; the write
   // then never completes. The deadline closes the connection instead.
-  beast::get_lowest_layer(ws_).expires_after(state_->cfg.write_timeout);
+  if (!write_deadline_)
+    write_deadline_ = std::make_unique<write_deadline>(ws_.get_executor());
+  write_deadline_->started = std::chrono::steady_clock::now();
+  if (!write_deadline_->armed)
+    arm_write_timer(write_deadline_->started + state_->cfg.write_timeout);
   in_flight_bytes_ = bytes;
   ++stat_messages_;
   stat_frames_ += count;
@@ -166,8 +170,6 @@ void websocket_session::write_next() {
 
 void websocket_session::on_write(boost::system::error_code ec, std::size_t) {
   writing_ = false;
-  if (!closing_)
-    beast::get_lowest_layer(ws_).expires_never();
   in_flight_.reset();
   if (ec) {
     fail(ec, "websocket write", id_);
@@ -183,6 +185,36 @@ void websocket_session::on_write(boost::system::error_code ec, std::size_t) {
     write_next(); // a busy connection reuses its buffer
   else if (out_.capacity() > small_buffer_bytes)
     std::string{}.swap(out_); // an idle one does not keep a large one
+}
+
+void websocket_session::arm_write_timer(
+  std::chrono::steady_clock::time_point at) {
+  auto& d = *write_deadline_;
+  d.armed = true;
+  d.timer.expires_at(at);
+  d.timer.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    self->write_deadline_->armed = false;
+    if (ec != asio::error::operation_aborted)
+      self->on_write_timer();
+  });
+}
+
+// Idle: the timer goes (the next write makes one). A write in flight is
+// closed once it is write_timeout old; a younger one (the one the timer was
+// armed for completed) is checked again when it will be.
+void websocket_session::on_write_timer() {
+  if (closed_)
+    return;
+  if (!writing_) {
+    write_deadline_.reset(); // inside its handler: nothing waits on it
+    return;
+  }
+  auto due = write_deadline_->started + state_->cfg.write_timeout;
+  if (due > std::chrono::steady_clock::now())
+    return arm_write_timer(due);
+  // As Beast's own timeout does: the write (and the read) fail, and the
+  // read loop's end reports the close.
+  beast::get_lowest_layer(ws_).close();
 }
 
 // The bytes of the next message (its frames, separators and array header):
