@@ -8,8 +8,13 @@ namespace tidewire::channel_detail {
 namespace {
 
 // Until a session has said how much room it has, a catch-up chunk is kept
-// this small (but always at least one update).
-constexpr uint64_t initial_catchup_budget = 16 * 1024;
+// this small (but always at least one update). It holds an unrecovered
+// stream's 100 updates (catchup_limit) of up to ~300 bytes, or a short
+// resume, in one chunk: the resume then needs no round of demand and room
+// with the session, which in a reconnect storm was most of the messages per
+// client. It stays well under the default per-client cap (--queue-bytes);
+// a client whose cap is smaller is checked by its session as always.
+constexpr uint64_t initial_catchup_budget = 32 * 1024;
 
 // The leading frames of `frames` that fit into `budget` bytes (at least one).
 size_t fitting(const std::vector<frame>& frames, uint64_t budget) {
@@ -23,6 +28,9 @@ size_t fitting(const std::vector<frame>& frames, uint64_t budget) {
   }
   return n;
 }
+
+void next_chunk(channel_actor* self, caf::actor_addr addr, uint64_t sub_id,
+                std::vector<frame> lead);
 
 } // namespace
 
@@ -94,10 +102,10 @@ void subscribe(channel_actor* self, const caf::actor& session, uint64_t sub_id,
   report_summary(self);
   if (document)
     deliver_document(self, sub, std::move(out), head);
+  else if (sub.live)
+    deliver(self, sub, std::move(out), head);
   else
-    deliver(self, sub, std::move(out), sub.live ? head : 0);
-  if (!sub.live)
-    continue_catchup(self, addr, sub_id);
+    next_chunk(self, addr, sub_id, std::move(out));
 }
 
 // Sends a catching-up subscriber its next chunk, from the ring or the store,
@@ -107,18 +115,35 @@ void subscribe(channel_actor* self, const caf::actor& session, uint64_t sub_id,
 // step: no update can fall between them.
 void continue_catchup(channel_actor* self, caf::actor_addr addr,
                       uint64_t sub_id) {
+  next_chunk(self, addr, sub_id, {});
+}
+
+namespace {
+
+// The next chunk of `addr`'s catch-up. `lead` (the `subscribed` of a resume)
+// goes first, in the same batch as a chunk from the ring: one message to
+// the session and one write to the client for a short resume, instead of
+// one for the `subscribed` and another for the updates.
+void next_chunk(channel_actor* self, caf::actor_addr addr, uint64_t sub_id,
+                std::vector<frame> lead) {
   auto& st = self->state;
   auto it = st.subs.find(addr);
   if (it == st.subs.end() || it->second.sub_id != sub_id || it->second.live)
     return;
   auto& sub = it->second;
+  auto send_lead = [&] {
+    if (!lead.empty())
+      deliver(self, sub, std::move(lead), 0);
+  };
   if (sub.conflating) {
+    send_lead();
     send_conflated(self, sub);
     return;
   }
   auto chunk = st.params.limits.read_chunk;
   if (sub.next > st.meta.head) {
     sub.live = true;
+    send_lead();
     return;
   }
   if (st.ring->covers(sub.next)) {
@@ -126,6 +151,11 @@ void continue_catchup(channel_actor* self, caf::actor_addr addr,
     out.resize(fitting(out, sub.budget));
     sub.next += out.size();
     auto last = sub.next - 1;
+    if (!lead.empty()) {
+      lead.insert(lead.end(), std::make_move_iterator(out.begin()),
+                  std::make_move_iterator(out.end()));
+      out = std::move(lead);
+    }
     if (sub.next > st.meta.head) {
       sub.live = true;
       deliver(self, sub, std::move(out), last);
@@ -135,6 +165,7 @@ void continue_catchup(channel_actor* self, caf::actor_addr addr,
     }
     return;
   }
+  send_lead();
   auto to = st.ring->empty() ? st.meta.head : st.ring->first_seq() - 1;
   to = std::min(to, sub.next + chunk - 1);
   // Only what fits the session's room is read: a slow client with large
@@ -188,5 +219,7 @@ void continue_catchup(channel_actor* self, caf::actor_addr addr,
         report_summary(self);
       });
 }
+
+} // namespace
 
 } // namespace tidewire::channel_detail

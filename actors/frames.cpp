@@ -83,6 +83,24 @@ bool plain_text(const std::string& s) {
 
 frame welcome(const std::string& node, const std::string& session,
               const session_limits& limits) {
+  // One per connection, so a reconnect storm builds thousands at once: as
+  // text, the same bytes as the document below, when nothing needs escaping.
+  if (plain_name(node) && plain_name(session)) {
+    std::string out;
+    out.reserve(128 + node.size() + session.size());
+    out += R"({"heartbeat_ms":)";
+    out += std::to_string(limits.heartbeat_ms);
+    out += R"(,"node":")";
+    out += node;
+    out += R"(","protocol":1,"reconnect":{"base_ms":)";
+    out += std::to_string(limits.reconnect_base_ms);
+    out += R"(,"max_ms":)";
+    out += std::to_string(limits.reconnect_max_ms);
+    out += R"(},"session":")";
+    out += session;
+    out += R"(","type":"welcome"})";
+    return make_frame(std::move(out));
+  }
   json msg = {{"type", "welcome"},
               {"node", node},
               {"session", session},
@@ -97,6 +115,31 @@ frame welcome(const std::string& node, const std::string& session,
 frame subscribed(const std::string& channel, const std::string& kind,
                  const std::string& epoch, uint64_t seq, bool recovered,
                  const std::string& id_json) {
+  // One per subscribe, so once per client in a reconnect storm: as text
+  // (the document's bytes, members in name order) when nothing needs
+  // escaping.
+  if (plain_name(channel) && plain_name(kind) && plain_name(epoch)
+      && plain_id(id_json)) {
+    std::string out;
+    out.reserve(96 + channel.size() + epoch.size() + id_json.size());
+    out += R"({"channel":")";
+    out += channel;
+    out += R"(","epoch":")";
+    out += epoch;
+    out += '"';
+    if (!id_json.empty()) {
+      out += R"(,"id":)";
+      out += id_json;
+    }
+    out += R"(,"kind":")";
+    out += kind;
+    out += R"(","recovered":)";
+    out += recovered ? "true" : "false";
+    out += R"(,"seq":)";
+    out += std::to_string(seq);
+    out += R"(,"type":"subscribed"})";
+    return make_frame(std::move(out));
+  }
   json msg = {{"type", "subscribed"}, {"channel", channel},
               {"kind", kind},         {"epoch", epoch},
               {"seq", seq},           {"recovered", recovered}};

@@ -213,6 +213,35 @@ CAF_TEST(published frames are the text a JSON document would be) {
       }
 }
 
+CAF_TEST(subscribed and welcome frames are the text a JSON document would be) {
+  for (const auto& id : odd_ids)
+    for (std::string channel : {"trades", "a b", "caf\xc3\xa9"})
+      for (std::string epoch : {"abcd1234-0f", "q\""})
+        for (bool recovered : {true, false}) {
+          json doc = {{"type", "subscribed"}, {"channel", channel},
+                      {"kind", "stream"},     {"epoch", epoch},
+                      {"seq", 12345},         {"recovered", recovered}};
+          auto f = frames::subscribed(channel, "stream", epoch, 12345,
+                                      recovered, id);
+          CAF_CHECK_EQUAL(std::string{f->json()}, with_id(doc, id).dump());
+        }
+  session_limits limits;
+  limits.heartbeat_ms = 1234;
+  limits.reconnect_base_ms = 56;
+  limits.reconnect_max_ms = 7890;
+  for (std::string node : {"node-1", "", "n\xc3\xa9", "a\"b"})
+    for (std::string session : {"0f3a", "x y"}) {
+      json doc = {{"type", "welcome"},
+                  {"node", node},
+                  {"session", session},
+                  {"protocol", 1},
+                  {"heartbeat_ms", 1234},
+                  {"reconnect", {{"base_ms", 56}, {"max_ms", 7890}}}};
+      auto f = frames::welcome(node, session, limits);
+      CAF_CHECK_EQUAL(std::string{f->json()}, doc.dump());
+    }
+}
+
 CAF_TEST(update frames carry valid stored data as it is and nothing else) {
   const std::vector<std::string> data = {
     R"({"a":1})", R"({"n":1.50,"big":123456789012345678901234567890})",

@@ -34,6 +34,48 @@ CAF_TEST(a resume within the ring gets exactly the missed updates then live) {
   CAF_CHECK_EQUAL(box->update_seqs(), range(3, 6));
 }
 
+// A reconnect storm is thousands of these at once: each resume from the ring
+// is one message to the session (its `subscribed` and the missed updates,
+// which together are more than 16 KiB here), not a `subscribed`, a chunk
+// and a round of demand for the rest.
+CAF_TEST(a resume of 100 updates from the ring is one batch led by subscribed) {
+  auto ch = make_channel("trades", "stream");
+  const std::string pad(120, 'x');
+  for (int i = 1; i <= 110; ++i)
+    publish(ch, {{"n", i}, {"p", pad}});
+  auto [s, box] = make_subscriber();
+  subscribe(ch, s, 1, uint64_t{10});
+  CAF_CHECK_EQUAL(box->deliveries, 1u);
+  CAF_REQUIRE(!box->messages.empty());
+  CAF_CHECK_EQUAL(box->messages.front().at("type"), "subscribed");
+  CAF_CHECK_EQUAL(box->messages.front().at("recovered"), true);
+  CAF_CHECK_EQUAL(box->update_seqs(), range(11, 110));
+  size_t bytes = 0;
+  for (auto& m : box->messages)
+    bytes += m.dump().size();
+  CAF_CHECK_GREATER(bytes, 16u * 1024u);
+  publish(ch, {{"n", 111}});
+  CAF_CHECK_EQUAL(box->update_seqs(), range(11, 111));
+}
+
+// A longer resume than the first chunk holds continues in chunks the
+// session asks for, still exactly the missed updates, `subscribed` first.
+CAF_TEST(a resume larger than the first chunk continues exactly) {
+  auto ch = make_channel("trades", "stream");
+  const std::string pad(120, 'x');
+  for (int i = 1; i <= 600; ++i)
+    publish(ch, {{"n", i}, {"p", pad}});
+  auto [s, box] = make_subscriber();
+  subscribe(ch, s, 1, uint64_t{3});
+  CAF_CHECK_GREATER(box->deliveries, 1u);
+  CAF_REQUIRE(!box->messages.empty());
+  CAF_CHECK_EQUAL(box->messages.front().at("type"), "subscribed");
+  CAF_CHECK_EQUAL(box->of_type("subscribed").size(), 1u);
+  CAF_CHECK_EQUAL(box->update_seqs(), range(4, 600));
+  publish(ch, {{"n", 601}});
+  CAF_CHECK_EQUAL(box->update_seqs(), range(4, 601));
+}
+
 CAF_TEST(a resume older than the ring is served from the store in chunks) {
   open_store();
   auto limits = test_limits();
