@@ -99,10 +99,10 @@ struct fault_fixture : actor_fixture {
   }
 };
 
-// 5 KB of data: the first catch-up chunk (16 KiB before the session said how
-// much room it has) holds three updates.
+// 10 KB of data: the first catch-up chunk (32 KiB before the session said
+// how much room it has) holds three updates.
 json big(int n) {
-  return json{{"n", n}, {"pad", std::string(5000, 'x')}};
+  return json{{"n", n}, {"pad", std::string(10000, 'x')}};
 }
 
 } // namespace
