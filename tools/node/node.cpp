@@ -113,7 +113,8 @@ int run(const node_options& given) {
 
   caf::actor_system_config cfg;
   const auto& sched = opts.scheduler;
-  cfg.set("scheduler.max-threads", sched.threads);
+  cfg.set("scheduler.max-threads",
+          sched.threads != 0 ? sched.threads : default_scheduler_threads());
   cfg.set("scheduler.max-throughput", sched.max_throughput);
   // CAF steps its poll counters by these intervals (i % interval): 1 steals
   // at every attempt of a phase, and a zero-length phase is skipped.

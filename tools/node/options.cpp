@@ -1,5 +1,7 @@
 #include "tools/node/options.hpp"
 
+#include <sched.h>
+
 #include <algorithm>
 #include <cctype>
 #include <fstream>
@@ -184,6 +186,16 @@ caf::expected<node_options> parse_options(const std::vector<std::string>& args) 
                             : node_name;
   cluster.settings.node_name = opts.server.node_name;
   return opts;
+}
+
+size_t default_scheduler_threads() {
+  // The CPUs this process may run on (taskset, container CPU sets), not
+  // all the machine has.
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  int cores = sched_getaffinity(0, sizeof(set), &set) == 0 ? CPU_COUNT(&set)
+                                                           : 0;
+  return cores > 0 && cores <= 2 ? 1 : 2;
 }
 
 } // namespace tidewire::node

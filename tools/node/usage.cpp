@@ -53,7 +53,8 @@ const char* usage() {
   --channel-idle-s=N     retire a channel made from a `*` pattern that never
                          had an update and has no subscriber after N to 2N
                          seconds; 0 never (300)
-  --scheduler-threads=N  actor scheduler threads (2)
+  --scheduler-threads=N  actor scheduler threads (1 on at most 2 cores,
+                         else 2)
   --scheduler-throughput=N
                          messages an actor handles before yielding (300)
   --scheduler-polls=N[,M]
