@@ -94,6 +94,15 @@ test(`${JUNK} junk names: quick and complete /metrics and list, quick SIGTERM, g
     const junk = Array.from({ length: JUNK }, (_, i) => `junk.n${i}`);
     const made = await timed(() => touch(node, junk));
     t.diagnostic(`${JUNK} channels made by subscribes in ${made.ms.toFixed(0)} ms`);
+    // An `unsubscribed` reply does not wait for the channel: its count
+    // reaches the directory just after. Wait for the last ones to arrive.
+    const settleBy = Date.now() + 15000;
+    for (;;) {
+      const r = await getJson(`${node.url}/api/v1/channels`);
+      if (r.body.channels.every((c) => c.subscribers === 0 || !c.name.startsWith('junk.'))) break;
+      assert.ok(Date.now() < settleBy, 'subscriber counts never went back to 0');
+      await new Promise((r) => setTimeout(r, 100));
+    }
 
     const list = await timed(() => getJson(`${node.url}/api/v1/channels`));
     assert.equal(list.value.status, 200);
