@@ -62,22 +62,67 @@ client_stream::client_stream(asio::ip::tcp::socket&& socket,
     plain_.emplace(on_strand(std::move(socket), ioc));
 }
 
+void client_stream::go_bare() {
+  if (!plain_)
+    return;
+  bare_.emplace(plain_->release_socket());
+  plain_.reset();
+}
+
+void client_stream::expires_after(std::chrono::steady_clock::duration timeout) {
+  if (!bare_)
+    return tcp().expires_after(timeout);
+  if (!deadline_)
+    deadline_ = std::make_shared<deadline>(*bare_);
+  auto armed = ++deadline_->armed;
+  deadline_->timer.expires_after(timeout);
+  deadline_->timer.async_wait(
+    [d = deadline_, armed](boost::system::error_code ec) {
+      if (ec || d->armed != armed || !d->socket)
+        return;
+      boost::system::error_code ignored;
+      d->socket->close(ignored);
+    });
+}
+
+void client_stream::expires_never() {
+  if (!bare_) {
+    if (plain_ || tls_)
+      tcp().expires_never();
+    return;
+  }
+  if (!deadline_)
+    return;
+  ++deadline_->armed;
+  deadline_->socket = nullptr;
+  deadline_->timer.cancel();
+  deadline_.reset();
+}
+
+void client_stream::close() {
+  boost::system::error_code ignored;
+  if (bare_)
+    bare_->close(ignored);
+  else
+    tcp().close();
+}
+
 void client_stream::async_end(std::chrono::steady_clock::duration timeout,
                                std::function<void()> done) {
   auto tcp_shutdown = [this] {
     boost::system::error_code ignored;
-    next_layer().socket().shutdown(asio::ip::tcp::socket::shutdown_both,
+    tcp().socket().shutdown(asio::ip::tcp::socket::shutdown_both,
                                    ignored);
   };
   if (!tls_ || !SSL_is_init_finished(tls_->native_handle())) {
     boost::system::error_code ignored;
-    next_layer().socket().shutdown(asio::ip::tcp::socket::shutdown_send,
+    tcp().socket().shutdown(asio::ip::tcp::socket::shutdown_send,
                                    ignored);
     return done();
   }
   // The shutdown sends close_notify, then waits for the client's (or the
   // expiry, or an error: the client is gone either way).
-  next_layer().expires_after(timeout);
+  tcp().expires_after(timeout);
   tls_->async_shutdown(
     [tcp_shutdown, done = std::move(done)](boost::system::error_code) {
       tcp_shutdown();
@@ -88,9 +133,9 @@ void client_stream::async_end(std::chrono::steady_clock::duration timeout,
 void client_stream::async_start_tls(boost::beast::flat_buffer& buffer,
                                     std::chrono::steady_clock::duration timeout,
                                     tls_start_handler done) {
-  next_layer().expires_after(timeout);
+  tcp().expires_after(timeout);
   boost::beast::async_detect_ssl(
-    next_layer(), buffer,
+    tcp(), buffer,
     [this, &buffer, done = std::move(done)](boost::system::error_code ec,
                                             bool is_tls) mutable {
       if (ec)

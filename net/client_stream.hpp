@@ -1,7 +1,9 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <utility>
 
@@ -21,7 +23,14 @@
 // an http_session reads requests from it and hands it on to a
 // websocket_session, so both serve http/ws and https/wss alike. All I/O,
 // TLS records included, goes through the TCP layer (a beast::basic_stream),
-// so its expiry bounds handshakes, reads and writes of both kinds.
+// so its expiry bounds handshakes, reads and writes of both kinds, until a
+// plain WebSocket drops it for the bare socket (go_bare): the TCP layer's
+// state and its three timers are ~650 bytes a connection keeps for as
+// long as it lives, and a WebSocket needs one deadline at a time.
+//
+// It is the lowest layer of the WebSocket stream (Beast's get_lowest_layer
+// ends here): expires_after/expires_never, socket() and close() are the
+// connection's whichever layer it has.
 namespace tidewire::net {
 
 struct tls_context {
@@ -38,24 +47,48 @@ public:
   using tcp_layer = boost::beast::basic_stream<boost::asio::ip::tcp,
                                                strand_type>;
   using tls_layer = boost::beast::ssl_stream<tcp_layer>;
+  using socket_type = tcp_layer::socket_type;
   using executor_type = strand_type;
-  using next_layer_type = tcp_layer;
 
   // Takes an accepted socket onto the strand it was accepted on (a new one
   // if none); with `tls` the stream speaks TLS once handshake() succeeded.
   client_stream(boost::asio::ip::tcp::socket&& socket,
                 boost::asio::io_context& ioc, tls_context* tls);
 
+  // Not moved once bare with a deadline armed (the deadline names the
+  // socket); the WebSocket stream holds it in place.
   client_stream(client_stream&&) = default;
-
-  executor_type get_executor() noexcept { return next_layer().get_executor(); }
-
-  tcp_layer& next_layer() noexcept {
-    return tls_ ? tls_->next_layer() : *plain_;
+  ~client_stream() {
+    if (deadline_) { // a wait still pending must not reach the socket
+      deadline_->socket = nullptr;
+      deadline_->timer.cancel();
+    }
   }
-  const tcp_layer& next_layer() const noexcept {
-    return tls_ ? tls_->next_layer() : *plain_;
+
+  executor_type get_executor() noexcept {
+    return bare_ ? bare_->get_executor() : tcp().get_executor();
   }
+
+  // The TCP layer with its timeouts (HTTP, TLS). Not on a bare stream.
+  tcp_layer& tcp() noexcept { return tls_ ? tls_->next_layer() : *plain_; }
+
+  // A plain stream drops its TCP layer and keeps the bare socket; a TLS
+  // stream stays as it is. For a WebSocket after the upgrade, with no
+  // operation pending.
+  void go_bare();
+
+  socket_type& socket() noexcept { return bare_ ? *bare_ : tcp().socket(); }
+
+  // The deadline of the pending and next operations: once it passes, the
+  // socket is closed and they fail. One at a time; a later call replaces
+  // it. On a bare stream it is made when armed and freed when disarmed, so
+  // an idle connection holds none.
+  void expires_after(std::chrono::steady_clock::duration timeout);
+  void expires_never();
+
+  // Closes the socket; pending operations fail.
+  void close();
+  friend void beast_close_socket(client_stream& stream) { stream.close(); }
 
   // The TLS layer, null for plain TCP.
   tls_layer* tls() noexcept { return tls_ ? &*tls_ : nullptr; }
@@ -83,7 +116,9 @@ public:
 
   template <class MutableBuffers, class Handler>
   void async_read_some(const MutableBuffers& buffers, Handler&& handler) {
-    if (tls_)
+    if (bare_)
+      bare_->async_read_some(buffers, std::forward<Handler>(handler));
+    else if (tls_)
       tls_->async_read_some(buffers, std::forward<Handler>(handler));
     else
       plain_->async_read_some(buffers, std::forward<Handler>(handler));
@@ -116,11 +151,15 @@ public:
       static constexpr unsigned char protocol_error_close[] = {0x88, 0x02,
                                                                0x03, 0xEA};
       auto out = boost::asio::buffer(protocol_error_close);
+      if (bare_)
+        return bare_->async_write_some(out, std::forward<Handler>(handler));
       if (tls_)
         return tls_->async_write_some(out, std::forward<Handler>(handler));
       return plain_->async_write_some(out, std::forward<Handler>(handler));
     }
-    if (tls_)
+    if (bare_)
+      bare_->async_write_some(buffers, std::forward<Handler>(handler));
+    else if (tls_)
       tls_->async_write_some(buffers, std::forward<Handler>(handler));
     else if (direct_writes_)
       plain_->socket().async_write_some(buffers,
@@ -140,8 +179,23 @@ private:
            && *static_cast<const unsigned char*>(first.data()) == 0x88;
   }
 
+  // A bare stream's deadline, shared with its pending wait: a wait that
+  // completes after the deadline was replaced or disarmed (or the stream
+  // is gone) finds `armed` moved on or `socket` null and does nothing.
+  struct deadline {
+    using timer_type = boost::asio::basic_waitable_timer<
+      std::chrono::steady_clock,
+      boost::asio::wait_traits<std::chrono::steady_clock>, strand_type>;
+    explicit deadline(socket_type& s) : timer(s.get_executor()), socket(&s) {}
+    timer_type timer;
+    socket_type* socket;
+    uint64_t armed = 0;
+  };
+
   std::optional<tcp_layer> plain_;
   std::optional<tls_layer> tls_;
+  std::optional<socket_type> bare_;
+  std::shared_ptr<deadline> deadline_;
   bool refuse_close_ = false;
   bool direct_writes_ = false;
 };
@@ -154,8 +208,8 @@ void async_teardown(boost::beast::role_type role, client_stream& stream,
   if (auto* tls = stream.tls())
     boost::beast::async_teardown(role, *tls, std::forward<Handler>(handler));
   else
-    boost::beast::async_teardown(role, stream.next_layer(),
-                                 std::forward<Handler>(handler));
+    boost::beast::websocket::async_teardown(role, stream.socket(),
+                                            std::forward<Handler>(handler));
 }
 
 inline void teardown(boost::beast::role_type role, client_stream& stream,
@@ -163,7 +217,7 @@ inline void teardown(boost::beast::role_type role, client_stream& stream,
   if (auto* tls = stream.tls())
     boost::beast::teardown(role, *tls, ec);
   else
-    boost::beast::teardown(role, stream.next_layer(), ec);
+    boost::beast::websocket::teardown(role, stream.socket(), ec);
 }
 
 } // namespace tidewire::net

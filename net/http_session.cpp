@@ -75,7 +75,7 @@ void http_session::on_tls_start(client_stream::tls_start outcome,
       bump(state_->stats.tls_handshake_failures_total);
       fail(ec, "tls handshake", id_);
       boost::system::error_code ignored;
-      stream_.next_layer().socket().close(ignored);
+      stream_.tcp().socket().close(ignored);
       return;
     }
   }
@@ -89,12 +89,12 @@ void http_session::refuse_plain_http() {
     "text/plain\r\nConnection: close\r\nContent-Length: 38\r\n\r\n"
     "this port speaks HTTPS: use https://\r\n";
   bump(state_->stats.tls_handshake_failures_total);
-  asio::async_write(stream_.next_layer(),
+  asio::async_write(stream_.tcp(),
                     asio::buffer(answer.data(), answer.size()),
                     [self = shared_from_this()](boost::system::error_code,
                                                 std::size_t) {
                       boost::system::error_code ignored;
-                      auto& socket = self->stream_.next_layer().socket();
+                      auto& socket = self->stream_.tcp().socket();
                       socket.shutdown(asio::ip::tcp::socket::shutdown_send,
                                       ignored);
                       socket.close(ignored);
@@ -105,7 +105,7 @@ void http_session::do_read() {
   parser_.emplace();
   parser_->body_limit(state_->cfg.http_body_limit);
   // Covers a slow request and an idle keep-alive connection alike.
-  stream_.next_layer().expires_after(state_->cfg.idle_timeout);
+  stream_.tcp().expires_after(state_->cfg.idle_timeout);
   http::async_read(stream_, buffer_, *parser_,
                    beast::bind_front_handler(&http_session::on_read,
                                              shared_from_this()));
@@ -248,7 +248,7 @@ void http_session::upgrade(request& req, std::string_view path,
   state_->stats.http_connections_open.fetch_sub(1, std::memory_order_relaxed);
   // The WebSocket stream sets its own timeouts; bytes a client sent before
   // the 101 answer (which it must not) are dropped with buffer_.
-  stream_.next_layer().expires_never();
+  stream_.tcp().expires_never();
   auto ws = std::make_shared<websocket_session>(std::move(stream_), state_,
                                                 id_);
   ws->hold(std::move(slot_));
@@ -280,7 +280,7 @@ template <class Response>
 void http_session::send(Response&& res) {
   auto sp = std::make_shared<std::decay_t<Response>>(std::move(res));
   res_ = sp;
-  stream_.next_layer().expires_after(state_->cfg.idle_timeout);
+  stream_.tcp().expires_after(state_->cfg.idle_timeout);
   http::async_write(stream_, *sp,
                     beast::bind_front_handler(&http_session::on_write,
                                               shared_from_this(),

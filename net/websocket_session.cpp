@@ -31,6 +31,9 @@ websocket_session::websocket_session(client_stream&& stream,
   : ws_(std::move(stream)),
     state_(std::move(state)),
     id_(conn_id) {
+  // Plain TCP: the bare socket; Beast's WebSocket stream has its own
+  // timeouts, and writes and the close get their deadline from the stream.
+  ws_.next_layer().go_bare();
   limits_.max_frame = state_->cfg.max_frame;
   tokens_ = 2.0 * state_->cfg.max_messages_per_s;
   refilled_ = std::chrono::steady_clock::now();

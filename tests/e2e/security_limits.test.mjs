@@ -113,6 +113,27 @@ test('a client that sends but never reads is closed by the write timeout', async
   reader.destroy();
 });
 
+test('the write timeout bounds a write, not the quiet time after it', async (t) => {
+  // The deadline is armed for each write and disarmed when the write
+  // completes: a subscriber that got its updates and then stays quiet for
+  // longer than --write-timeout-s keeps its connection.
+  const node = await startNode({ args: ['--write-timeout-s=1', '--durability=none'] });
+  t.after(() => node.stop());
+  const quiet = await Client.open(node.wsUrl);
+  assert.equal((await quiet.request({ type: 'subscribe', channel: 'trades' })).type, 'subscribed');
+  const publisher = await Client.open(node.wsUrl);
+  for (let i = 0; i < 3; i++)
+    assert.equal((await publisher.request({ type: 'publish', channel: 'trades', data: { i } })).type, 'published');
+  await quiet.next((m) => m.type === 'update' && m.seq === 3);
+  // Past two deadlines with nothing to write: both connections must stay.
+  await new Promise((r) => setTimeout(r, 2500));
+  assert.equal(metric((await getJson(`${node.url}/metrics`)).body, 'tidewire_ws_connections_open'), 2);
+  assert.equal((await quiet.request({ type: 'ping' })).type, 'pong');
+  assert.equal((await publisher.request({ type: 'ping' })).type, 'pong');
+  quiet.close();
+  publisher.close();
+});
+
 test('a flood from one address under a low fd limit: /readyz still served to others', async (t) => {
   const node = await startNode({ prefix: ['prlimit', '--nofile=64:64'], args: ['--durability=none', '--max-connections-per-ip=30'] });
   t.after(() => node.stop());
