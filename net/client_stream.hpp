@@ -131,13 +131,6 @@ public:
   // as usual (TLS close_notify, TCP shutdown).
   void refuse_close_code() noexcept { refuse_close_ = true; }
 
-  // With `on`, plain-TCP writes go straight to the socket, past the TCP
-  // layer, whose expiry (when set) would arm and cancel a timer on every
-  // write. For a caller that bounds its writes itself (the WebSocket
-  // session's write timer); set it off again before relying on
-  // expires_after for writes. TLS writes always take the TCP layer.
-  void direct_writes(bool on) noexcept { direct_writes_ = on; }
-
   // Ends the connection after the last response: over TLS a close_notify
   // first (the client can tell a complete answer from a cut one; bounded by
   // `timeout`), then the TCP shutdown. `done` runs after both, on the strand.
@@ -161,9 +154,6 @@ public:
       bare_->async_write_some(buffers, std::forward<Handler>(handler));
     else if (tls_)
       tls_->async_write_some(buffers, std::forward<Handler>(handler));
-    else if (direct_writes_)
-      plain_->socket().async_write_some(buffers,
-                                        std::forward<Handler>(handler));
     else
       plain_->async_write_some(buffers, std::forward<Handler>(handler));
   }
@@ -197,7 +187,6 @@ private:
   std::optional<socket_type> bare_;
   std::shared_ptr<deadline> deadline_;
   bool refuse_close_ = false;
-  bool direct_writes_ = false;
 };
 
 // The WebSocket close ends with a teardown of the stream (found by ADL):

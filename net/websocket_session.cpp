@@ -31,8 +31,9 @@ websocket_session::websocket_session(client_stream&& stream,
   : ws_(std::move(stream)),
     state_(std::move(state)),
     id_(conn_id) {
-  // Plain TCP: the bare socket; Beast's WebSocket stream has its own
-  // timeouts, and writes and the close get their deadline from the stream.
+  // Plain TCP: the bare socket. Beast's WebSocket stream has its own
+  // timeouts, writes have the write timer and the close the stream's
+  // deadline.
   ws_.next_layer().go_bare();
   limits_.max_frame = state_->cfg.max_frame;
   tokens_ = 2.0 * state_->cfg.max_messages_per_s;
@@ -110,8 +111,6 @@ void websocket_session::on_accept(boost::system::error_code ec) {
   if (ec)
     return fail(ec, "websocket accept", id_);
   accepted_ = true;
-  // Writes are bounded by write_timer_ from here on (until the close).
-  ws_.next_layer().direct_writes(true);
   state_->stats.ws_connections_open.fetch_add(1, std::memory_order_relaxed);
   bump(state_->stats.ws_connections_total);
   // The actor is spawned only once the registry has admitted us (start()):
@@ -177,9 +176,9 @@ void websocket_session::start_close(uint16_t code, std::string reason) {
   // loop keeps running and ends with websocket::error::closed.
   websocket::close_reason cr{static_cast<websocket::close_code>(code),
                              beast::string_view{reason.data(), reason.size()}};
-  // The close handshake gets the handshake timeout at most (a data write
-  // still in flight keeps its write timer).
-  ws_.next_layer().direct_writes(false);
+  // The close handshake gets the handshake timeout at most (on a bare
+  // stream that ends a data write still in flight too; over TLS that write
+  // keeps its write timer).
   beast::get_lowest_layer(ws_).expires_after(state_->cfg.handshake_timeout);
   ws_.async_close(cr, [self = shared_from_this()](boost::system::error_code ec) {
     fail(ec, "websocket close", self->id_);
