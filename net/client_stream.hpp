@@ -7,6 +7,8 @@
 #include <optional>
 #include <utility>
 
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/bind_executor.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
@@ -16,7 +18,9 @@
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 #include <boost/beast/websocket/teardown.hpp>
+#include <boost/system/system_error.hpp>
 
+#include "net/frame_lookahead.hpp"
 #include "net/tls_context.hpp"
 
 // The byte stream of one client connection, plain TCP or TLS, as one type:
@@ -116,12 +120,49 @@ public:
 
   template <class MutableBuffers, class Handler>
   void async_read_some(const MutableBuffers& buffers, Handler&& handler) {
-    if (bare_)
-      bare_->async_read_some(buffers, std::forward<Handler>(handler));
-    else if (tls_)
-      tls_->async_read_some(buffers, std::forward<Handler>(handler));
-    else
-      plain_->async_read_some(buffers, std::forward<Handler>(handler));
+    if (!lookahead_)
+      return read_into(buffers, std::forward<Handler>(handler));
+    // Every byte read is shown to the lookahead before Beast parses it.
+    auto ex = boost::asio::get_associated_executor(handler, get_executor());
+    read_into(buffers,
+              boost::asio::bind_executor(
+                ex, [look = lookahead_, buffers,
+                     h = std::forward<Handler>(handler)](
+                      boost::system::error_code ec, std::size_t n) mutable {
+                  look->feed_buffers(buffers, n);
+                  h(ec, n);
+                }));
+  }
+
+  // From here on the bytes read are shown to `look` (a WebSocket
+  // connection's frames, after its handshake). `look` outlives the reads.
+  void watch_frames(frame_lookahead* look) noexcept { lookahead_ = look; }
+
+  // Beast's synchronous read needs these to compile. A WebSocket connection
+  // reads synchronously only messages its frame_lookahead says Beast holds
+  // whole and plain, which need neither: reaching one fails the read (and
+  // so the connection) instead of blocking the io thread.
+  template <class Buffers>
+  std::size_t read_some(const Buffers&, boost::system::error_code& ec) {
+    ec = boost::asio::error::operation_not_supported;
+    return 0;
+  }
+  template <class Buffers>
+  std::size_t read_some(const Buffers& b) {
+    boost::system::error_code ec;
+    read_some(b, ec);
+    throw boost::system::system_error{ec};
+  }
+  template <class Buffers>
+  std::size_t write_some(const Buffers&, boost::system::error_code& ec) {
+    ec = boost::asio::error::operation_not_supported;
+    return 0;
+  }
+  template <class Buffers>
+  std::size_t write_some(const Buffers& b) {
+    boost::system::error_code ec;
+    write_some(b, ec);
+    throw boost::system::system_error{ec};
   }
 
   // The peer's close frame carried a code RFC 6455 does not allow (5000 and
@@ -159,6 +200,16 @@ public:
   }
 
 private:
+  template <class MutableBuffers, class Handler>
+  void read_into(const MutableBuffers& buffers, Handler&& handler) {
+    if (bare_)
+      bare_->async_read_some(buffers, std::forward<Handler>(handler));
+    else if (tls_)
+      tls_->async_read_some(buffers, std::forward<Handler>(handler));
+    else
+      plain_->async_read_some(buffers, std::forward<Handler>(handler));
+  }
+
   // A server close frame with a code and no reason (unmasked, 4 bytes).
   template <class ConstBuffers>
   static bool is_bare_close(const ConstBuffers& buffers) {
@@ -186,6 +237,7 @@ private:
   std::optional<tls_layer> tls_;
   std::optional<socket_type> bare_;
   std::shared_ptr<deadline> deadline_;
+  frame_lookahead* lookahead_ = nullptr;
   bool refuse_close_ = false;
 };
 

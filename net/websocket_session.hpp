@@ -23,6 +23,7 @@
 #include "actors/client_link.hpp"
 #include "actors/auth/claims.hpp"
 #include "net/client_stream.hpp"
+#include "net/frame_lookahead.hpp"
 #include "net/read_buffer.hpp"
 #include "net/request_parser.hpp"
 
@@ -53,6 +54,9 @@ public:
   // Protocol errors tolerated on one connection before it is closed with
   // 1008: a client that keeps sending garbage is broken or hostile.
   static constexpr uint32_t max_protocol_errors = 100;
+  // Messages one read pass takes at most, so a flood from one client does
+  // not hold an io thread (a pass takes only what Beast already holds).
+  static constexpr unsigned max_messages_per_pass = 64;
 
   websocket_session(client_stream&& stream, std::shared_ptr<server_state> state,
                     uint64_t conn_id);
@@ -92,6 +96,7 @@ private:
   void on_read(boost::system::error_code ec, std::size_t bytes);
   void handle_message(std::string_view bytes, bool text);
   void handle_json(std::string_view text);
+  void send_publishes();
   bool admit_message(); // the per-connection message rate limit
   void handle_auth(const auth_request& msg);
   void arm_auth_timer();
@@ -121,6 +126,11 @@ private:
 
   boost::beast::websocket::stream<client_stream> ws_;
   read_buffer buffer_;
+  // What Beast holds beyond the message it returned last: a read pass takes
+  // every whole, plain message in it (websocket_session_read.cpp).
+  frame_lookahead lookahead_;
+  // Publishes read in this pass, not yet handed to the session actor.
+  std::vector<publish_request> publishes_;
   std::shared_ptr<server_state> state_;
   const uint64_t id_;
   caf::actor actor_;

@@ -46,28 +46,48 @@ void websocket_session::do_read() {
 
 void websocket_session::on_read(boost::system::error_code ec,
                                 std::size_t bytes) {
-  if (ec) {
-    fail(ec, "websocket read", id_);
-    return on_closed();
+  // One pass takes this message and every further one Beast already holds
+  // whole and plain (frame_lookahead.hpp): read asynchronously, each of
+  // them would wait a full round of the io queue behind every other
+  // connection's work. Their publishes reach the session actor together,
+  // still one rate-limit token, one protocol-error count and one reply
+  // order per message.
+  for (unsigned taken = 1;; ++taken) {
+    if (ec) {
+      send_publishes();
+      fail(ec, "websocket read", id_);
+      return on_closed();
+    }
+    lookahead_.message_done();
+    bump(state_->stats.ws_messages_in_total);
+    bump(state_->stats.ws_bytes_in_total, bytes);
+    if (!closing_) {
+      auto data = buffer_.data();
+      handle_message(std::string_view{static_cast<const char*>(data.data()),
+                                      data.size()},
+                     ws_.got_text());
+    }
+    // An idle connection keeps no read buffer: subscribers read rarely, and
+    // a buffer would keep the peak size of any message ever read.
+    buffer_.release();
+    if (closing_ || taken == max_messages_per_pass || !lookahead_.next_ready())
+      break;
+    bytes = ws_.read(buffer_, ec);
   }
-  bump(state_->stats.ws_messages_in_total);
-  bump(state_->stats.ws_bytes_in_total, bytes);
-  if (!closing_) {
-    auto data = buffer_.data();
-    handle_message(std::string_view{static_cast<const char*>(data.data()),
-                                    data.size()},
-                   ws_.got_text());
-  }
-  // An idle connection keeps no read buffer: subscribers read rarely, and a
-  // buffer would keep the peak size of any message ever read.
-  buffer_.release();
+  send_publishes();
   do_read();
+}
+
+void websocket_session::send_publishes() {
+  if (!publishes_.empty())
+    caf::anon_send(actor_, std::exchange(publishes_, {}));
 }
 
 void websocket_session::handle_message(std::string_view bytes, bool text) {
   // Rate-limited per WebSocket message (an array of up to max_batch requests
   // counts once): the cost that matters is reading and decoding it.
   if (!admit_message()) {
+    send_publishes();
     caf::anon_send(actor_, reply_atom::value,
                    frames::error("rate_limited",
                                  "more than "
@@ -100,22 +120,21 @@ void websocket_session::handle_message(std::string_view bytes, bool text) {
 }
 
 void websocket_session::handle_json(std::string_view text) {
-  // A frame's publishes reach the session actor as one message (a run of
-  // them, cut where another request comes between, so the order holds).
-  std::vector<publish_request> publishes;
-  auto send_publishes = [this, &publishes] {
-    if (!publishes.empty())
-      caf::anon_send(actor_, std::exchange(publishes, {}));
-  };
+  // A pass's publishes reach the session actor as one message, sent before
+  // anything else it is told, so the order of requests holds. A frame cut
+  // short by a close loses the publishes after the last thing sent, as the
+  // rest of the frame.
+  auto kept = publishes_.size();
   for (auto& outcome : parse_text_frame(text, limits_)) {
     if (closing_)
-      return;
+      break;
     if (claims_)
       if (auto p = std::get_if<publish_request>(&outcome)) {
-        publishes.push_back(std::move(*p));
+        publishes_.push_back(std::move(*p));
         continue;
       }
     send_publishes();
+    kept = 0;
     if (!claims_ && !std::holds_alternative<auth_request>(outcome)) {
       bump(state_->stats.auth_failures_total);
       auto id = std::visit([](auto& m) { return m.id_json; }, outcome);
@@ -140,8 +159,9 @@ void websocket_session::handle_json(std::string_view text) {
       },
       outcome);
   }
-  if (!closing_)
-    send_publishes();
+  if (closing_)
+    publishes_.erase(publishes_.begin() + static_cast<long>(kept),
+                     publishes_.end());
 }
 
 bool websocket_session::admit_message() {
@@ -166,6 +186,7 @@ bool websocket_session::admit_message() {
 }
 
 void websocket_session::handle_auth(const auth_request& msg) {
+  send_publishes(); // they were sent under the rights before this token
   auto& verifier = state_->cfg.verifier;
   if (!verifier) {
     // Not counted as a protocol error: a client may always try.
@@ -243,6 +264,7 @@ void websocket_session::arm_auth_timer() {
 void websocket_session::protocol_error(const std::string& code,
                                        const std::string& message,
                                        const std::string& id_json) {
+  send_publishes();
   bump(state_->stats.ws_protocol_errors_total);
   if (++errors_ > max_protocol_errors)
     return start_close(websocket::close_code::policy_error,
