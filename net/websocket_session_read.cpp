@@ -1,6 +1,9 @@
 // The inbound half of a connection: reading and decoding client messages,
 // the per-connection message rate, and the connection's authentication
 // (the first token's deadline, the warning before `exp`, the close at it).
+// A read pass takes the message Beast returned and every further one Beast
+// already holds whole and plain (frame_lookahead.hpp); the pass's publishes
+// reach the session actor as one message.
 #include "net/websocket_session.hpp"
 
 #include <boost/beast/core/bind_handler.hpp>
