@@ -120,23 +120,36 @@ public:
 
   template <class MutableBuffers, class Handler>
   void async_read_some(const MutableBuffers& buffers, Handler&& handler) {
-    if (!lookahead_)
+    if (watch_max_ == 0)
       return read_into(buffers, std::forward<Handler>(handler));
     // Every byte read is shown to the lookahead before Beast parses it.
     auto ex = boost::asio::get_associated_executor(handler, get_executor());
     read_into(buffers,
               boost::asio::bind_executor(
-                ex, [look = lookahead_, buffers,
-                     h = std::forward<Handler>(handler)](
+                ex, [this, buffers, h = std::forward<Handler>(handler)](
                       boost::system::error_code ec, std::size_t n) mutable {
-                  look->feed_buffers(buffers, n);
+                  if (n > 0) {
+                    if (!lookahead_)
+                      lookahead_ = std::make_unique<frame_lookahead>(watch_max_);
+                    lookahead_->feed_buffers(buffers, n);
+                  }
                   h(ec, n);
                 }));
   }
 
-  // From here on the bytes read are shown to `look` (a WebSocket
-  // connection's frames, after its handshake). `look` outlives the reads.
-  void watch_frames(frame_lookahead* look) noexcept { lookahead_ = look; }
+  // From here on the bytes read are shown to a frame_lookahead (a WebSocket
+  // connection's frames, after its handshake, with Beast's
+  // read_message_max, at least 1). The stream must not move after this.
+  void watch_frames(std::size_t max_message) noexcept {
+    watch_max_ = max_message;
+  }
+  // What was read ahead; null while nothing is (see drop_idle_lookahead).
+  frame_lookahead* lookahead() noexcept { return lookahead_.get(); }
+  // An idle connection keeps no lookahead: one is made when bytes arrive.
+  void drop_idle_lookahead() noexcept {
+    if (lookahead_ && lookahead_->idle())
+      lookahead_.reset();
+  }
 
   // Beast's synchronous read needs these to compile. A WebSocket connection
   // reads synchronously only messages its frame_lookahead says Beast holds
@@ -237,7 +250,8 @@ private:
   std::optional<tls_layer> tls_;
   std::optional<socket_type> bare_;
   std::shared_ptr<deadline> deadline_;
-  frame_lookahead* lookahead_ = nullptr;
+  std::unique_ptr<frame_lookahead> lookahead_;
+  std::size_t watch_max_ = 0; // 0: bytes read are not watched
   bool refuse_close_ = false;
 };
 

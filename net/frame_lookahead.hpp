@@ -29,7 +29,8 @@ namespace tidewire::net {
 class frame_lookahead {
 public:
   // `max_message` is Beast's read_message_max (0: none).
-  void set_max_message(uint64_t max) noexcept { max_message_ = max; }
+  explicit frame_lookahead(uint64_t max_message = 0) noexcept
+    : max_message_(max_message) {}
 
   // The next `n` bytes of the stream, in order (every byte Beast reads).
   template <class Buffers>
@@ -50,6 +51,14 @@ public:
   // The message after the last completed one is complete and plain.
   bool next_ready() const noexcept {
     return head_ < messages_.size() && messages_[head_];
+  }
+
+  // Nothing fed is pending: no complete message Beast has not returned, no
+  // partial frame, no control frame or fragment before the next message.
+  // A fresh lookahead then says the same about what comes next, so an idle
+  // connection need not keep one.
+  bool idle() const noexcept {
+    return messages_.empty() && header_len_ == 0 && !in_payload_ && plain_;
   }
 
 private:

@@ -98,8 +98,7 @@ void websocket_session::run(http::request<http::string_body> req,
   ws_.set_option(pmd);
   // Beast fails a longer message with message_too_big and closes with 1009.
   ws_.read_message_max(cfg.max_frame);
-  lookahead_.set_max_message(cfg.max_frame);
-  ws_.next_layer().watch_frames(&lookahead_);
+  ws_.next_layer().watch_frames(cfg.max_frame);
   format_ = subprotocol == msgpack_subprotocol ? wire_format::msgpack
                                               : wire_format::json;
   ws_.text(format_ == wire_format::json);

@@ -23,7 +23,6 @@
 #include "actors/client_link.hpp"
 #include "actors/auth/claims.hpp"
 #include "net/client_stream.hpp"
-#include "net/frame_lookahead.hpp"
 #include "net/read_buffer.hpp"
 #include "net/request_parser.hpp"
 
@@ -126,11 +125,9 @@ private:
 
   boost::beast::websocket::stream<client_stream> ws_;
   read_buffer buffer_;
-  // What Beast holds beyond the message it returned last: a read pass takes
-  // every whole, plain message in it (websocket_session_read.cpp).
-  frame_lookahead lookahead_;
-  // Publishes read in this pass, not yet handed to the session actor.
-  std::vector<publish_request> publishes_;
+  // Publishes read in this pass, not yet handed to the session actor (a
+  // vector of on_read's while a pass runs, null otherwise).
+  std::vector<publish_request>* publishes_ = nullptr;
   std::shared_ptr<server_state> state_;
   const uint64_t id_;
   caf::actor actor_;

@@ -55,13 +55,18 @@ void websocket_session::on_read(boost::system::error_code ec,
   // connection's work. Their publishes reach the session actor together,
   // still one rate-limit token, one protocol-error count and one reply
   // order per message.
+  std::vector<publish_request> publishes;
+  publishes_ = &publishes;
   for (unsigned taken = 1;; ++taken) {
     if (ec) {
       send_publishes();
+      publishes_ = nullptr;
       fail(ec, "websocket read", id_);
       return on_closed();
     }
-    lookahead_.message_done();
+    auto* look = ws_.next_layer().lookahead();
+    if (look)
+      look->message_done();
     bump(state_->stats.ws_messages_in_total);
     bump(state_->stats.ws_bytes_in_total, bytes);
     if (!closing_) {
@@ -73,17 +78,20 @@ void websocket_session::on_read(boost::system::error_code ec,
     // An idle connection keeps no read buffer: subscribers read rarely, and
     // a buffer would keep the peak size of any message ever read.
     buffer_.release();
-    if (closing_ || taken == max_messages_per_pass || !lookahead_.next_ready())
+    if (closing_ || taken == max_messages_per_pass || !look
+        || !look->next_ready())
       break;
     bytes = ws_.read(buffer_, ec);
   }
   send_publishes();
+  publishes_ = nullptr;
+  ws_.next_layer().drop_idle_lookahead();
   do_read();
 }
 
 void websocket_session::send_publishes() {
-  if (!publishes_.empty())
-    caf::anon_send(actor_, std::exchange(publishes_, {}));
+  if (publishes_ && !publishes_->empty())
+    caf::anon_send(actor_, std::exchange(*publishes_, {}));
 }
 
 void websocket_session::handle_message(std::string_view bytes, bool text) {
@@ -127,13 +135,14 @@ void websocket_session::handle_json(std::string_view text) {
   // anything else it is told, so the order of requests holds. A frame cut
   // short by a close loses the publishes after the last thing sent, as the
   // rest of the frame.
-  auto kept = publishes_.size();
+  auto& publishes = *publishes_; // only read passes handle messages
+  auto kept = publishes.size();
   for (auto& outcome : parse_text_frame(text, limits_)) {
     if (closing_)
       break;
     if (claims_)
       if (auto p = std::get_if<publish_request>(&outcome)) {
-        publishes_.push_back(std::move(*p));
+        publishes.push_back(std::move(*p));
         continue;
       }
     send_publishes();
@@ -163,8 +172,8 @@ void websocket_session::handle_json(std::string_view text) {
       outcome);
   }
   if (closing_)
-    publishes_.erase(publishes_.begin() + static_cast<long>(kept),
-                     publishes_.end());
+    publishes.erase(publishes.begin() + static_cast<long>(kept),
+                    publishes.end());
 }
 
 bool websocket_session::admit_message() {

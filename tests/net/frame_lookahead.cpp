@@ -107,8 +107,7 @@ CAF_TEST(what Beast would answer or fail on waits for the async read) {
   };
   for (auto& k : kinds) {
     CAF_MESSAGE(k.name);
-    frame_lookahead look;
-    look.set_max_message(100);
+    frame_lookahead look{100};
     feed(look, cat({text("first"), k.next}));
     look.message_done();
     CAF_CHECK(!look.next_ready());
@@ -136,4 +135,23 @@ CAF_TEST(valid multi-byte UTF-8 split across reads is plain) {
     look.feed(&byte, 1);
   look.message_done();
   CAF_CHECK(look.next_ready());
+}
+
+CAF_TEST(idle only when nothing fed is still pending) {
+  auto two = cat({text("first"), text("second")});
+  frame_lookahead look;
+  CAF_CHECK(look.idle());
+  look.feed(two.data(), two.size() - 1);
+  look.message_done();
+  CAF_CHECK(!look.idle()); // a partial frame
+  look.feed(two.data() + two.size() - 1, 1);
+  CAF_CHECK(!look.idle()); // a message Beast has not returned
+  look.message_done();
+  CAF_CHECK(look.idle());
+  auto ping = frame(0x89, "p");
+  feed(look, ping);
+  CAF_CHECK(!look.idle()); // Beast answers it with the next message
+  feed(look, text("third"));
+  look.message_done();
+  CAF_CHECK(look.idle());
 }
