@@ -113,23 +113,27 @@ namespace {
 caf::result<history_page> history(channel_actor* self, uint64_t since,
                                   uint64_t limit) {
   auto& st = self->state;
-  if (st.follower())
-    return cluster_detail::follower_history(self, since, limit);
   history_page page{st.params.name, st.meta.epoch, st.meta.head,
                     st.first_available(), {}};
   // `since` at or past the head (up to UINT64_MAX, where since + 1 would
-  // wrap to the oldest page) has nothing after it.
+  // wrap to the oldest page) has nothing after it, nor has a channel whose
+  // updates are all trimmed.
   if (since >= st.meta.head || limit == 0)
     return page;
   auto from = std::max(since + 1, st.first_available());
-  if (st.ring->covers(from) || !st.persistent()) {
+  if (from > st.meta.head)
+    return page;
+  // Without a store only the ring holds history; a follower without one
+  // still asks its owner for what its ring lost (history_reader).
+  if (st.ring->covers(from) || (!st.persistent() && !st.follower())) {
     page.updates = st.ring->records_from(from, limit);
     return page;
   }
-  auto rp = self->make_response_promise();
+  auto rp = self->make_response_promise<history_page>();
+  auto to = std::min(st.meta.head, from + limit - 1);
   self
-    ->request(st.params.store_reader, caf::infinite, read_atom::value,
-              st.meta.id, from, st.meta.head, limit, no_byte_limit)
+    ->request(history_reader(self), caf::infinite, read_atom::value,
+              st.meta.id, from, to, limit, no_byte_limit)
     .then(
       [rp, page](std::vector<record>& records) mutable {
         page.updates = std::move(records);

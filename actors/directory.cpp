@@ -67,19 +67,26 @@ void finish_loading(directory_actor* self) {
   done();
 }
 
-namespace {
-
-caf::result<caf::actor> lookup(directory_actor* self, const std::string& name) {
+caf::expected<const channel_decl*> declared(const directory_state& st,
+                                            const std::string& name) {
   if (!valid_channel_name(name))
     return make_error(errc::invalid_channel,
                       "invalid channel name: names match [A-Za-z0-9_.:-]{1,128}");
+  if (auto decl = find_decl(st.cfg.decls, name))
+    return decl;
+  return make_error(errc::unknown_channel,
+                    "no declared channel pattern matches " + name);
+}
+
+namespace {
+
+caf::result<caf::actor> lookup(directory_actor* self, const std::string& name) {
   auto& st = self->state;
   if (auto it = st.channels.find(name); it != st.channels.end())
     return it->second;
-  auto decl = find_decl(st.cfg.decls, name);
+  auto decl = declared(st, name);
   if (!decl)
-    return make_error(errc::unknown_channel,
-                      "no declared channel pattern matches " + name);
+    return std::move(decl.error());
   if (st.clustered() && !st.view)
     return make_error(errc::unavailable,
                       "this node has not joined its cluster yet; retry");
@@ -88,23 +95,19 @@ caf::result<caf::actor> lookup(directory_actor* self, const std::string& name) {
                       "cannot create " + name + ": the node has "
                         + std::to_string(st.channels.size())
                         + " channels, its limit");
-  return ensure_channel(self, name, *decl);
+  return ensure_channel(self, name, **decl);
 }
 
 // A lookup for a read (history, state): an existing channel, never a new
 // one. Reads are free to make, so if they created channels anyone could grow
 // the node (an actor and a store entry each) by asking for junk names.
 caf::result<caf::actor> find(directory_actor* self, const std::string& name) {
-  if (!valid_channel_name(name))
-    return make_error(errc::invalid_channel,
-                      "invalid channel name: names match [A-Za-z0-9_.:-]{1,128}");
   auto& st = self->state;
   if (auto it = st.channels.find(name); it != st.channels.end())
     return it->second;
-  auto decl = find_decl(st.cfg.decls, name);
+  auto decl = declared(st, name);
   if (!decl)
-    return make_error(errc::unknown_channel,
-                      "no declared channel pattern matches " + name);
+    return std::move(decl.error());
   // In a cluster the channel may live on another node: its owner serves the
   // read (a short-lived reader here asks it), and nothing is created on
   // either node. An owner that does not have the channel answers

@@ -13,6 +13,17 @@ namespace {
 
 constexpr auto peer_timeout = std::chrono::seconds(5);
 
+// What a peer's request about `channel` is checked for before it is served.
+caf::expected<const channel_decl*> peer_decl(const directory_state& st,
+                                             uint32_t version,
+                                             const std::string& channel) {
+  if (version != cluster::protocol_version)
+    return make_error(errc::bad_request, "unsupported cluster protocol version");
+  if (!st.view)
+    return make_error(errc::unavailable, "not joined yet");
+  return declared(st, channel);
+}
+
 } // namespace
 
 channel_role role_of(directory_actor* self, const std::string& name) {
@@ -72,14 +83,9 @@ void on_view(directory_actor* self, cluster::cluster_view view) {
 caf::result<cluster::resolved> resolve(directory_actor* self,
                                        const cluster::resolve_request& req) {
   auto& st = self->state;
-  if (req.version != cluster::protocol_version)
-    return make_error(errc::bad_request, "unsupported cluster protocol version");
-  if (!st.view)
-    return make_error(errc::unavailable, "not joined yet");
-  auto decl = find_decl(st.cfg.decls, req.channel);
-  if (!valid_channel_name(req.channel) || !decl)
-    return make_error(errc::unknown_channel,
-                      "no declared channel pattern matches " + req.channel);
+  auto decl = peer_decl(st, req.version, req.channel);
+  if (!decl)
+    return std::move(decl.error());
   auto role = role_of(self, req.channel);
   if (!role.owner && !req.any_role)
     return make_error(errc::unavailable,
@@ -88,23 +94,16 @@ caf::result<cluster::resolved> resolve(directory_actor* self,
       && st.channels.size() >= st.cfg.max_channels)
     return make_error(errc::rate_limited, "channel limit reached");
   return cluster::resolved{cluster::protocol_version, req.channel,
-                           ensure_channel(self, req.channel, *decl)};
+                           ensure_channel(self, req.channel, **decl)};
 }
 
 caf::result<ok_atom> ensure(directory_actor* self,
                             const cluster::ensure_request& req) {
-  auto& st = self->state;
-  if (req.version != cluster::protocol_version)
-    return make_error(errc::bad_request,
-                      "unsupported cluster protocol version");
-  if (!st.view)
-    return make_error(errc::unavailable, "not joined yet");
-  auto decl = find_decl(st.cfg.decls, req.channel);
-  if (!valid_channel_name(req.channel) || !decl)
-    return make_error(errc::unknown_channel,
-                      "no declared channel pattern matches " + req.channel);
+  auto decl = peer_decl(self->state, req.version, req.channel);
+  if (!decl)
+    return std::move(decl.error());
   if (role_of(self, req.channel).replica)
-    ensure_channel(self, req.channel, *decl);
+    ensure_channel(self, req.channel, **decl);
   return ok_atom::value;
 }
 

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include <caf/event_based_actor.hpp>
+#include <caf/expected.hpp>
 #include <caf/stateful_actor.hpp>
 
 #include "actors/atoms.hpp"
@@ -74,6 +75,11 @@ caf::actor ensure_channel(directory_actor* self, const std::string& name,
 
 // Start-up is over once every channel started so far has answered.
 void finish_loading(directory_actor* self);
+
+// The declaration a channel called `name` is made from, or why there is
+// none: invalid_channel (a bad name), unknown_channel (no pattern matches).
+caf::expected<const channel_decl*> declared(const directory_state& st,
+                                            const std::string& name);
 
 // directory_cluster.cpp
 

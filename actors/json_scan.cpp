@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "actors/hex_digit.hpp"
+
 namespace tidewire::json_text {
 
 namespace {
@@ -14,23 +16,13 @@ bool is_digit(char c) {
   return c >= '0' && c <= '9';
 }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
 // The four hex digits after `\u` at `p`, or -1.
 int hex4(const char* p, const char* end) {
   if (end - p < 4)
     return -1;
   int v = 0;
   for (int i = 0; i < 4; ++i) {
-    auto h = hex_value(p[i]);
+    auto h = hex_digit_value(p[i]);
     if (h < 0)
       return -1;
     v = v * 16 + h;

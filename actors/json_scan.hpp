@@ -81,4 +81,29 @@ const char* for_members(const char* p, const char* end, F&& each) {
   }
 }
 
+// For a walk over JSON text, byte by byte, that only cares about what lies
+// outside strings (brackets, whitespace): says which bytes belong to a
+// string, escapes followed. The text need not be valid.
+class string_tracker {
+public:
+  // True when `c`, the next byte, is part of a string (its quotes included).
+  bool in_string(char c) {
+    if (inside_) {
+      if (escaped_)
+        escaped_ = false;
+      else if (c == '\\')
+        escaped_ = true;
+      else if (c == '"')
+        inside_ = false;
+      return true;
+    }
+    inside_ = c == '"';
+    return inside_;
+  }
+
+private:
+  bool inside_ = false;
+  bool escaped_ = false;
+};
+
 } // namespace tidewire::json_text

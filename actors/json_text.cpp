@@ -132,25 +132,10 @@ std::optional<std::string> compact(std::string_view text) {
   text = skip_bom(text);
   std::string out;
   out.reserve(text.size());
-  bool in_string = false;
-  bool escaped = false;
-  for (char c : text) {
-    if (in_string) {
+  string_tracker strings;
+  for (char c : text)
+    if (strings.in_string(c) || !is_space(c))
       out.push_back(c);
-      if (escaped)
-        escaped = false;
-      else if (c == '\\')
-        escaped = true;
-      else if (c == '"')
-        in_string = false;
-      continue;
-    }
-    if (is_space(c))
-      continue;
-    if (c == '"')
-      in_string = true;
-    out.push_back(c);
-  }
   return out;
 }
 

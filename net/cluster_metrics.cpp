@@ -2,25 +2,16 @@
 
 #include <cstdio>
 
+#include "net/metric_text.hpp"
+
 namespace tidewire::net {
 
 namespace {
 
 void series(std::string& out, const char* name, const char* type,
             const char* help, const std::string& value) {
-  out += "# HELP ";
-  out += name;
-  out += ' ';
-  out += help;
-  out += "\n# TYPE ";
-  out += name;
-  out += ' ';
-  out += type;
-  out += '\n';
-  out += name;
-  out += ' ';
-  out += value;
-  out += '\n';
+  metric_header(out, name, type, help);
+  metric_sample(out, name, value);
 }
 
 } // namespace
@@ -40,8 +31,8 @@ std::string render_replication(const std::vector<channel_info>& channels) {
     changes += s.ownership_changes;
   }
   std::string out;
-  out += "# HELP tidewire_cluster_channels Channels this node serves, by its "
-         "role for them.\n# TYPE tidewire_cluster_channels gauge\n";
+  metric_header(out, "tidewire_cluster_channels", "gauge",
+                "Channels this node serves, by its role for them.");
   out += "tidewire_cluster_channels{role=\"owner\"} " + std::to_string(owner)
          + '\n';
   out += "tidewire_cluster_channels{role=\"replica\"} "

@@ -1,53 +1,24 @@
 #include "net/metrics.hpp"
 
+#include "net/metric_text.hpp"
+
 namespace tidewire::net {
 
 namespace {
 
-void header(std::string& out, const char* name, const char* type,
-            const char* help) {
-  out += "# HELP ";
-  out += name;
-  out += ' ';
-  out += help;
-  out += "\n# TYPE ";
-  out += name;
-  out += ' ';
-  out += type;
-  out += '\n';
-}
-
 template <class T>
 void emit(std::string& out, const char* name, const char* type,
           const char* help, const std::atomic<T>& value) {
-  header(out, name, type, help);
-  out += name;
-  out += ' ';
-  out += std::to_string(value.load(std::memory_order_relaxed));
-  out += '\n';
-}
-
-// A label value: channel names are [A-Za-z0-9_.:-] already, but the format
-// says what to escape, so a future name rule cannot break the exposition.
-std::string label_value(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    if (c == '\\' || c == '"')
-      out += '\\';
-    if (c == '\n') {
-      out += "\\n";
-      continue;
-    }
-    out += c;
-  }
-  return out;
+  metric_header(out, name, type, help);
+  metric_sample(out, name,
+                std::to_string(value.load(std::memory_order_relaxed)));
 }
 
 template <class Value>
 void emit_per_channel(std::string& out, const char* name, const char* help,
                       const std::vector<channel_info>& channels,
                       Value value) {
-  header(out, name, "gauge", help);
+  metric_header(out, name, "gauge", help);
   for (const auto& c : channels) {
     out += name;
     out += "{channel=\"" + label_value(c.name) + "\",kind=\""
@@ -105,8 +76,9 @@ std::string metrics::render() const {
 
 std::string render_channels(const std::vector<channel_info>& channels) {
   std::string out;
-  header(out, "tidewire_channels", "gauge", "Channels this node holds.");
-  out += "tidewire_channels " + std::to_string(channels.size()) + '\n';
+  metric_header(out, "tidewire_channels", "gauge",
+                "Channels this node holds.");
+  metric_sample(out, "tidewire_channels", std::to_string(channels.size()));
   emit_per_channel(out, "tidewire_channel_head_seq",
                    "Last seq assigned in the channel's current epoch.",
                    channels, [](const channel_info& c) { return c.head; });
@@ -126,20 +98,19 @@ std::string render_cluster(const cluster::cluster_view& view) {
   size_t up = 0;
   for (const auto& m : view.members)
     up += m.up ? 1 : 0;
-  header(out, "tidewire_cluster_members", "gauge",
-         "Configured cluster members (this node included) by state.");
+  metric_header(out, "tidewire_cluster_members", "gauge",
+                "Configured cluster members (this node included) by state.");
   out += "tidewire_cluster_members{state=\"up\"} " + std::to_string(up) + '\n';
   out += "tidewire_cluster_members{state=\"down\"} "
          + std::to_string(view.members.size() - up) + '\n';
-  header(out, "tidewire_cluster_member_up", "gauge",
-         "1 while this node sees the member up, 0 while it is down.");
+  metric_header(out, "tidewire_cluster_member_up", "gauge",
+                "1 while this node sees the member up, 0 while it is down.");
   for (const auto& m : view.members)
     out += "tidewire_cluster_member_up{member=\"" + label_value(m.name)
            + "\"} " + (m.up ? "1" : "0") + '\n';
-  header(out, "tidewire_cluster_quorum", "gauge",
-         "1 while this node sees a majority of the configured members.");
-  out += "tidewire_cluster_quorum ";
-  out += view.quorum ? "1\n" : "0\n";
+  metric_header(out, "tidewire_cluster_quorum", "gauge",
+                "1 while this node sees a majority of the configured members.");
+  metric_sample(out, "tidewire_cluster_quorum", view.quorum ? "1" : "0");
   return out;
 }
 

@@ -246,22 +246,11 @@ client_request parse_message(const message_view& msg,
 
 bool json_depth_ok(std::string_view text, size_t max_depth) {
   size_t depth = 0;
-  bool in_string = false;
-  bool escaped = false;
+  json_text::string_tracker strings;
   for (char c : text) {
-    if (in_string) {
-      if (escaped)
-        escaped = false;
-      else if (c == '\\')
-        escaped = true;
-      else if (c == '"')
-        in_string = false;
+    if (strings.in_string(c))
       continue;
-    }
     switch (c) {
-      case '"':
-        in_string = true;
-        break;
       case '[':
       case '{':
         if (++depth > max_depth)

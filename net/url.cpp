@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "actors/hex_digit.hpp"
+
 namespace tidewire::net {
 
 split_target split(std::string_view target) {
@@ -19,20 +21,6 @@ split_target split(std::string_view target) {
   return out;
 }
 
-namespace {
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
-} // namespace
-
 std::optional<std::string> percent_decode(std::string_view in) {
   std::string out;
   out.reserve(in.size());
@@ -43,8 +31,8 @@ std::optional<std::string> percent_decode(std::string_view in) {
     }
     if (i + 2 >= in.size())
       return std::nullopt;
-    auto hi = hex_value(in[i + 1]);
-    auto lo = hex_value(in[i + 2]);
+    auto hi = hex_digit_value(in[i + 1]);
+    auto lo = hex_digit_value(in[i + 2]);
     if (hi < 0 || lo < 0)
       return std::nullopt;
     out.push_back(static_cast<char>(hi * 16 + lo));

@@ -93,9 +93,6 @@ void fail_forwards(channel_actor* self, const std::string& why);
 // owner does to its own (retention, tick). Relays store nothing.
 void trim_replica(channel_actor* self);
 
-caf::result<history_page> follower_history(channel_actor* self,
-                                           uint64_t since, uint64_t limit);
-
 // True when a subscribe must wait for the first sync with the owner (it is
 // kept and served then).
 bool stash_subscribe(channel_actor* self, const caf::actor& session,

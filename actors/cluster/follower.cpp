@@ -209,32 +209,6 @@ void fail_forwards(channel_actor* self, const std::string& why) {
     f.rp.deliver(make_error(errc::unavailable, why + "; publish again"));
 }
 
-caf::result<history_page> follower_history(channel_actor* self,
-                                           uint64_t since, uint64_t limit) {
-  auto& st = self->state;
-  history_page page{st.params.name, st.meta.epoch, st.meta.head,
-                    st.first_available(), {}};
-  auto from = std::max(since + 1, st.first_available());
-  if (from > st.meta.head || limit == 0)
-    return page;
-  if (st.ring->covers(from)) {
-    page.updates = st.ring->records_from(from, limit);
-    return page;
-  }
-  auto rp = self->make_response_promise<history_page>();
-  auto to = std::min(st.meta.head, from + limit - 1);
-  self
-    ->request(caf::actor_cast<caf::actor>(self), caf::infinite,
-              read_atom::value, st.meta.id, from, to, limit, no_byte_limit)
-    .then(
-      [rp, page](std::vector<record>& records) mutable {
-        page.updates = std::move(records);
-        rp.deliver(std::move(page));
-      },
-      [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
-  return rp;
-}
-
 bool stash_subscribe(channel_actor* self, const caf::actor& session,
                      uint64_t sub_id, const subscribe_request& req) {
   auto& cl = self->state.cluster;

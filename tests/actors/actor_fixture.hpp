@@ -132,16 +132,22 @@ struct actor_fixture : test_coordinator_fixture<> {
     return limits;
   }
 
+  // The channel named exactly as `decl` declares it, on the fixture's store.
+  caf::actor make_declared(const channel_decl& decl,
+                           channel_limits limits = test_limits()) {
+    auto ch = spawn_channel(sys, channel_params{decl.pattern, decl, limits,
+                                                stores.writer, stores.reader,
+                                                std::nullopt, {}});
+    run();
+    return ch;
+  }
+
   caf::actor make_channel(const std::string& name, const std::string& kind,
                           channel_limits limits = test_limits()) {
     channel_decl decl;
     decl.pattern = name;
     decl.kind = kind;
-    auto ch = spawn_channel(sys, channel_params{name, decl, limits,
-                                                stores.writer, stores.reader,
-                                                std::nullopt, {}});
-    run();
-    return ch;
+    return make_declared(decl, limits);
   }
 
   std::pair<caf::actor, std::shared_ptr<inbox>> make_subscriber() {

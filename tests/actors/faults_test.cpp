@@ -76,11 +76,7 @@ struct fault_fixture : actor_fixture {
     decl.pattern = name;
     decl.kind = kind;
     decl.retention_count = retention;
-    auto ch = spawn_channel(sys, channel_params{name, decl, limits,
-                                                stores.writer, stores.reader,
-                                                std::nullopt, {}});
-    run();
-    return ch;
+    return make_declared(decl, limits);
   }
 
   std::pair<caf::actor, std::shared_ptr<held_inbox>> make_held() {

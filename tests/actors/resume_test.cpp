@@ -149,10 +149,7 @@ CAF_TEST(a since older than retention is not recovered) {
   channel_decl decl;
   decl.pattern = "trades";
   decl.retention_count = 10;
-  auto ch = spawn_channel(sys, channel_params{"trades", decl, limits,
-                                              stores.writer, stores.reader,
-                                              std::nullopt, {}});
-  run();
+  auto ch = make_declared(decl, limits);
   for (int i = 1; i <= 30; ++i)
     publish(ch, {{"n", i}});
   auto info = ask<channel_info>(ch, info_atom::value);

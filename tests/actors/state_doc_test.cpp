@@ -128,10 +128,7 @@ CAF_TEST(retention never trims the records after the latest snapshot) {
   auto limits = snapshot_every(10);
   channel_decl decl{"dashboard", "state"};
   decl.retention_count = 3;
-  auto ch = spawn_channel(sys, channel_params{"dashboard", decl, limits,
-                                              stores.writer, stores.reader,
-                                              std::nullopt, {}});
-  run();
+  auto ch = make_declared(decl, limits);
   for (int i = 1; i <= 15; ++i)
     publish(ch, {{"n", i}});
   // Snapshot at 10: 11..15 must stay although retention keeps 3.
@@ -142,10 +139,7 @@ CAF_TEST(retention never trims the records after the latest snapshot) {
   kill(ch);
   close_store();
   open_store();
-  auto again = spawn_channel(sys, channel_params{"dashboard", decl, limits,
-                                                 stores.writer, stores.reader,
-                                                 std::nullopt, {}});
-  run();
+  auto again = make_declared(decl, limits);
   CAF_CHECK_EQUAL(document(again), json({{"n", 15}}));
   // The store refuses the trim too, whatever the caller asks for.
   auto m = stored("dashboard");

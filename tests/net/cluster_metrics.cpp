@@ -4,16 +4,12 @@
 #include <string>
 
 #include "net/cluster_metrics.hpp"
+#include "tests/net/exposition_lines.hpp"
 
 using namespace tidewire;
 using namespace tidewire::net;
 
 namespace {
-
-bool has_line(const std::string& text, const std::string& line) {
-  return text.find("\n" + line + "\n") != std::string::npos
-         || text.rfind(line + "\n", 0) == 0;
-}
 
 channel_info with(const std::string& role, uint64_t replicated,
                   uint64_t waits, uint64_t wait_us, uint64_t lag,

@@ -4,18 +4,10 @@
 #include <string>
 
 #include "net/metrics.hpp"
+#include "tests/net/exposition_lines.hpp"
 
 using namespace tidewire;
 using namespace tidewire::net;
-
-namespace {
-
-bool has_line(const std::string& text, const std::string& line) {
-  return text.find("\n" + line + "\n") != std::string::npos
-         || text.rfind(line + "\n", 0) == 0;
-}
-
-} // namespace
 
 CAF_TEST(counters render as Prometheus text) {
   metrics m;

@@ -11,35 +11,39 @@
 namespace tidewire::bench {
 
 bool parse_args(int argc, char** argv, bench_args* out, std::string* error) {
-  for (int i = 1; i < argc; ++i) {
-    std::string_view arg{argv[i]};
-    if (arg == "--help" || arg == "-h") {
-      out->help = true;
-      continue;
-    }
-    auto [name, value, ok] = split_flag(arg);
+  return read_flags(argc, argv, &out->help, error,
+                    [out](flag_text flag) -> std::optional<bool> {
+    auto [name, value, ok] = flag;
     if (name == "--dir") {
-      ok = ok && !value.empty();
       out->dir = std::string{value};
-    } else if (name == "--count") {
-      ok = ok && parse_number<uint64_t>(value, 1, UINT64_MAX, &out->count);
-    } else if (name == "--seconds") {
-      ok = ok && parse_number(value, 1e-3, std::numeric_limits<double>::max(),
-                              &out->seconds);
-    } else {
-      *error = "unknown flag " + std::string{arg};
-      return false;
+      return ok && !value.empty();
     }
-    if (!ok) {
-      *error = "bad value in " + std::string{arg};
-      return false;
-    }
-  }
-  return true;
+    if (name == "--count")
+      return ok && parse_number<uint64_t>(value, 1, UINT64_MAX, &out->count);
+    if (name == "--seconds")
+      return ok && parse_number(value, 1e-3,
+                                std::numeric_limits<double>::max(),
+                                &out->seconds);
+    return std::nullopt;
+  });
 }
 
-std::optional<int> start_bench(const char* name, const char* usage, int argc,
-                               char** argv, bench_args* args, bool* owned) {
+std::string scenario_flags_help(const char* counted, const char* phase) {
+  return std::string{
+           "  --dir=PATH    where the stores are created, one sub-directory per\n"
+           "                scenario, each removed after its run (default: a new\n"
+           "                temporary directory, removed at the end)\n"
+           "  --count=N     "}
+         + counted + " per scenario, at most (default 20000)\n"
+         + "  --seconds=S   time limit of each " + phase
+         + " phase (default 3); a\n"
+           "                scenario stops at whichever limit comes first\n"
+           "  --help        this text\n";
+}
+
+std::optional<int> start_bench(const char* name, const std::string& usage,
+                               int argc, char** argv, bench_args* args,
+                               bool* owned) {
   std::string error;
   if (!parse_args(argc, argv, args, &error)) {
     std::cerr << name << ": " << error << "\n\n" << usage;

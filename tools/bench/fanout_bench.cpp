@@ -24,24 +24,19 @@ using namespace tidewire;
 
 namespace {
 
-const char* usage() {
-  return "usage: fanout_bench [--dir=PATH] [--count=N] [--seconds=S]\n"
-         "\n"
-         "Measures one channel actor's fan-out: acknowledged publishes/s,\n"
-         "updates delivered/s summed over subscribers, and publish-to-ack\n"
-         "latency, with persistence off (memory only) and on (store in\n"
-         "none, wal and sync mode), for 1, 100 and 1000 subscribers and\n"
-         "payloads of 100 B and 1 KiB. Four publishers keep 64 publishes in\n"
-         "flight each. Subscribers are actors that check every seq arrives\n"
-         "once and in order; no network is involved.\n"
-         "\n"
-         "  --dir=PATH    where the stores are created, one sub-directory per\n"
-         "                scenario, each removed after its run (default: a new\n"
-         "                temporary directory, removed at the end)\n"
-         "  --count=N     publishes per scenario, at most (default 20000)\n"
-         "  --seconds=S   time limit of each publish phase (default 3); a\n"
-         "                scenario stops at whichever limit comes first\n"
-         "  --help        this text\n";
+std::string usage() {
+  return std::string{
+           "usage: fanout_bench [--dir=PATH] [--count=N] [--seconds=S]\n"
+           "\n"
+           "Measures one channel actor's fan-out: acknowledged publishes/s,\n"
+           "updates delivered/s summed over subscribers, and publish-to-ack\n"
+           "latency, with persistence off (memory only) and on (store in\n"
+           "none, wal and sync mode), for 1, 100 and 1000 subscribers and\n"
+           "payloads of 100 B and 1 KiB. Four publishers keep 64 publishes in\n"
+           "flight each. Subscribers are actors that check every seq arrives\n"
+           "once and in order; no network is involved.\n"
+           "\n"}
+         + bench::scenario_flags_help("publishes", "publish");
 }
 
 } // namespace

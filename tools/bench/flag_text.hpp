@@ -1,6 +1,8 @@
 #pragma once
 
 #include <charconv>
+#include <optional>
+#include <string>
 #include <string_view>
 
 // Reading `--name=value` arguments, shared by the benchmarks' flag parsers.
@@ -31,6 +33,28 @@ bool parse_number(std::string_view text, T min, T max, T* out) {
       || value > max)
     return false;
   *out = value;
+  return true;
+}
+
+// Reads argv as `--name=value` flags: `--help` and `-h` set *help, every
+// other argument goes to `take(flag)`, which answers nullopt for a flag it
+// does not know and false for a bad value. False, with a message in *error,
+// at the first such argument.
+template <class Take>
+bool read_flags(int argc, char** argv, bool* help, std::string* error,
+                Take&& take) {
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg{argv[i]};
+    if (arg == "--help" || arg == "-h") {
+      *help = true;
+      continue;
+    }
+    std::optional<bool> ok = take(split_flag(arg));
+    if (!ok || !*ok) {
+      *error = (ok ? "bad value in " : "unknown flag ") + std::string{arg};
+      return false;
+    }
+  }
   return true;
 }
 

@@ -17,20 +17,15 @@ using namespace tidewire;
 
 namespace {
 
-const char* usage() {
-  return "usage: store_bench [--dir=PATH] [--count=N] [--seconds=S]\n"
-         "\n"
-         "Measures the replay store: appended records/s (and per-append\n"
-         "latency) and catch-up read records/s, for durability none, wal and\n"
-         "sync, payloads of 100 B and 1 KiB, batches of 1 and 64 records.\n"
-         "\n"
-         "  --dir=PATH    where the stores are created, one sub-directory per\n"
-         "                scenario, each removed after its run (default: a new\n"
-         "                temporary directory, removed at the end)\n"
-         "  --count=N     records appended per scenario, at most (default 20000)\n"
-         "  --seconds=S   time limit of each append phase (default 3); a\n"
-         "                scenario stops at whichever limit comes first\n"
-         "  --help        this text\n";
+std::string usage() {
+  return std::string{
+           "usage: store_bench [--dir=PATH] [--count=N] [--seconds=S]\n"
+           "\n"
+           "Measures the replay store: appended records/s (and per-append\n"
+           "latency) and catch-up read records/s, for durability none, wal and\n"
+           "sync, payloads of 100 B and 1 KiB, batches of 1 and 64 records.\n"
+           "\n"}
+         + bench::scenario_flags_help("records appended", "append");
 }
 
 } // namespace

@@ -62,13 +62,9 @@ bool parse_scenarios(std::string_view text, ws_args* out) {
 } // namespace
 
 bool parse_ws_args(int argc, char** argv, ws_args* out, std::string* error) {
-  for (int i = 1; i < argc; ++i) {
-    std::string_view arg{argv[i]};
-    if (arg == "--help" || arg == "-h") {
-      out->help = true;
-      continue;
-    }
-    auto [name, value, ok] = split_flag(arg);
+  return read_flags(argc, argv, &out->help, error,
+                    [out](flag_text flag) -> std::optional<bool> {
+    auto [name, value, ok] = flag;
     if (name == "--node") {
       ok = ok && !value.empty();
       out->node = std::string{value};
@@ -113,15 +109,10 @@ bool parse_ws_args(int argc, char** argv, ws_args* out, std::string* error) {
     } else if (name == "--scenarios") {
       ok = ok && parse_scenarios(value, out);
     } else {
-      *error = "unknown flag " + std::string{arg};
-      return false;
+      return std::nullopt;
     }
-    if (!ok) {
-      *error = "bad value in " + std::string{arg};
-      return false;
-    }
-  }
-  return true;
+    return ok;
+  });
 }
 
 const char* ws_usage() {
