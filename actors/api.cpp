@@ -54,15 +54,35 @@ void publish(caf::actor_system& sys, const caf::actor& directory,
                            std::move(data_json), std::move(key));
 }
 
-void list_channels(
-  caf::actor_system& sys, const caf::actor& directory,
-  std::function<void(caf::expected<std::vector<channel_info>>)> done) {
-  sys.spawn([directory, done = std::move(done)](caf::event_based_actor* self) {
-    self->request(directory, timeout, list_atom::value)
+namespace {
+
+// Asks the directory for (part of) its channel list with `args`.
+template <class... Ts>
+void ask_list(caf::actor_system& sys, const caf::actor& directory,
+              std::function<void(caf::expected<std::vector<channel_info>>)> done,
+              Ts... args) {
+  sys.spawn([directory, done = std::move(done),
+             args...](caf::event_based_actor* self) {
+    self->request(directory, timeout, list_atom::value, args...)
       .then(
         [done](std::vector<channel_info>& infos) { done(std::move(infos)); },
         [done](caf::error& err) { done(std::move(err)); });
   });
+}
+
+} // namespace
+
+void list_channels(
+  caf::actor_system& sys, const caf::actor& directory,
+  std::function<void(caf::expected<std::vector<channel_info>>)> done) {
+  ask_list(sys, directory, std::move(done));
+}
+
+void list_channels(
+  caf::actor_system& sys, const caf::actor& directory, std::string after,
+  uint64_t count,
+  std::function<void(caf::expected<std::vector<channel_info>>)> done) {
+  ask_list(sys, directory, std::move(done), std::move(after), count);
 }
 
 void history(caf::actor_system& sys, const caf::actor& directory,

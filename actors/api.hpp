@@ -25,8 +25,15 @@ void publish(caf::actor_system& sys, const caf::actor& directory,
              std::string channel, std::string data_json, std::string key,
              std::function<void(caf::expected<publish_ack>)> done);
 
+// Every channel, ordered by name.
 void list_channels(
   caf::actor_system& sys, const caf::actor& directory,
+  std::function<void(caf::expected<std::vector<channel_info>>)> done);
+
+// The first `count` channels named after `after` ("": from the first).
+void list_channels(
+  caf::actor_system& sys, const caf::actor& directory, std::string after,
+  uint64_t count,
   std::function<void(caf::expected<std::vector<channel_info>>)> done);
 
 // Updates with seq > since, oldest first, at most `limit`.

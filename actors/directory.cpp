@@ -1,5 +1,7 @@
 #include "actors/directory.hpp"
 
+#include <algorithm>
+#include <cstdint>
 #include <memory>
 #include <utility>
 
@@ -128,13 +130,18 @@ caf::result<caf::actor> find(directory_actor* self, const std::string& name) {
                     "channel " + name + " has no updates yet");
 }
 
-// Every channel by name, as it last reported: complete (each channel has a
-// summary from its start) and answered at once, whatever the channel count.
-std::vector<channel_info> list(directory_actor* self) {
+// The channels named after `after` ("": from the first), by name, at most
+// `count`, as each last reported: complete (each channel has a summary from
+// its start) and answered at once, whatever the channel count. A page costs
+// its own size: the summaries are kept in name order.
+std::vector<channel_info> list(directory_actor* self, const std::string& after,
+                               uint64_t count) {
   auto& st = self->state;
   std::vector<channel_info> infos;
-  infos.reserve(st.summaries.size());
-  for (auto& [name, info] : st.summaries) {
+  infos.reserve(std::min<uint64_t>(count, st.summaries.size()));
+  for (auto i = st.summaries.upper_bound(after);
+       i != st.summaries.end() && infos.size() < count; ++i) {
+    auto& [name, info] = *i;
     infos.push_back(info);
     if (auto it = st.roles.find(name); it != st.roles.end()) {
       infos.back().owner = it->second.owner_name;
@@ -235,7 +242,10 @@ caf::behavior directory_behavior(directory_actor* self, directory_config cfg) {
     [self](get_atom, const std::string& name, read_atom) {
       return find(self, name);
     },
-    [self](list_atom) { return list(self); },
+    [self](list_atom) { return list(self, {}, UINT64_MAX); },
+    [self](list_atom, const std::string& after, uint64_t count) {
+      return list(self, after, count);
+    },
     [self](summary_atom, channel_info& info) { on_summary(self, info); },
     [self](loaded_atom) -> caf::result<ok_atom> {
       auto& st = self->state;

@@ -49,6 +49,9 @@ struct directory_config {
 //   (list_atom) -> std::vector<channel_info>   every channel, ordered by
 //        name, as each last reported itself (answered from the directory's
 //        own state: no channel is asked)
+//   (list_atom, std::string after, uint64_t count) -> std::vector<channel_info>
+//        a page of that list: the first `count` channels named after `after`
+//        (byte order; "" for the first page)
 //   (summary_atom, channel_info)   from a channel whose summary changed
 //   (loaded_atom) -> ok_atom   once every channel started at start-up
 //        (declared and stored ones) has restored its state from the store

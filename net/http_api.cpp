@@ -11,6 +11,7 @@
 #include "actors/config.hpp"
 #include "actors/errors.hpp"
 #include "actors/json_text.hpp"
+#include "net/channel_list.hpp"
 #include "net/request_parser.hpp"
 #include "net/url.hpp"
 
@@ -22,14 +23,6 @@ using json = nlohmann::json;
 
 api_response ok(const json& body) {
   return api_response{200, body.dump(), {}};
-}
-
-api_response from_error(const caf::error& err) {
-  auto code = error_code(err);
-  auto message = error_message(err);
-  if (message.empty())
-    message = code;
-  return error_response(code, message);
 }
 
 api_response method_not_allowed(std::string allow) {
@@ -80,32 +73,6 @@ void publish(caf::actor_system& sys, const caf::actor& directory,
                               {"seq", ack->seq},
                               {"epoch", ack->epoch}}));
                });
-}
-
-void list(caf::actor_system& sys, const caf::actor& directory,
-          auth::claims claims, std::function<void(api_response)> done) {
-  api::list_channels(
-    sys, directory,
-    [done = std::move(done),
-     claims = std::move(claims)](caf::expected<std::vector<channel_info>> infos) {
-      if (!infos)
-        return done(from_error(infos.error()));
-      auto channels = json::array();
-      for (const auto& c : *infos) {
-        if (!auth::may_subscribe(claims, c.name))
-          continue;
-        json entry{{"name", c.name},         {"kind", c.kind},
-                   {"epoch", c.epoch},       {"head", c.head},
-                   {"first", c.first},       {"subscribers", c.subscribers},
-                   {"last_ts", c.last_ts}};
-        if (!c.owner.empty()) {
-          entry["owner"] = c.owner;
-          entry["replica"] = c.replica;
-        }
-        channels.push_back(std::move(entry));
-      }
-      done(ok(json{{"channels", std::move(channels)}}));
-    });
 }
 
 void history(caf::actor_system& sys, const caf::actor& directory,
@@ -241,6 +208,14 @@ api_response error_response(std::string_view code, std::string_view message) {
   return error_response(http_status(code), code, message);
 }
 
+api_response from_error(const caf::error& err) {
+  auto code = error_code(err);
+  auto message = error_message(err);
+  if (message.empty())
+    message = code;
+  return error_response(code, message);
+}
+
 void handle_api(caf::actor_system& sys, const caf::actor& directory,
                 const api_limits& limits, api_request req,
                 std::function<void(api_response)> done) {
@@ -252,7 +227,8 @@ void handle_api(caf::actor_system& sys, const caf::actor& directory,
   if (path.empty() || path == "/") {
     if (req.method != "GET")
       return done(method_not_allowed("GET"));
-    return list(sys, directory, std::move(req.claims), std::move(done));
+    return list_channels(sys, directory, req.query, std::move(req.claims),
+                         std::move(done));
   }
   if (path.front() != '/')
     return done(error_response(404, "not_found", "no such API path"));

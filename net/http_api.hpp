@@ -15,7 +15,8 @@
 // gets back. Calls into the actors through tidewire::api.
 //
 //   POST /api/v1/channels/{name}/messages     body = data  -> {"channel","seq","epoch"}
-//   GET  /api/v1/channels                                  -> {"channels":[...]}
+//   GET  /api/v1/channels?limit=N&after=NAME               -> {"channels":[...],"next"}
+//        (paged: net/channel_list.hpp)
 //   GET  /api/v1/channels/{name}/history?since=N&limit=M  -> {"channel","epoch","head","first","updates"}
 //   GET  /api/v1/channels/{name}/state                     -> {"channel","epoch","seq","data"}
 namespace tidewire::net {
@@ -72,5 +73,8 @@ api_response error_response(std::string_view code, std::string_view message);
 // Same body, explicit status (404 for unknown paths, 405, ...).
 api_response error_response(unsigned status, std::string_view code,
                             std::string_view message);
+
+// The answer for an error from the actors (tidewire::make_error).
+api_response from_error(const caf::error& err);
 
 } // namespace tidewire::net

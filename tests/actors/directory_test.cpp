@@ -171,6 +171,28 @@ CAF_TEST(list reports every channel by name) {
   CAF_CHECK_EQUAL(infos[1].kind, "stream");
 }
 
+CAF_TEST(a page of the list starts after its cursor and holds at most count) {
+  auto dir = spawn_dir();
+  for (auto sym : {"D", "B", "A", "C"})
+    CAF_REQUIRE(get(dir, std::string{"positions."} + sym));
+  auto page = [&](const std::string& after, uint64_t count) {
+    std::vector<std::string> names;
+    for (auto& info :
+         ask<std::vector<channel_info>>(dir, list_atom::value, after, count))
+      names.push_back(info.name);
+    return names;
+  };
+  using names = std::vector<std::string>;
+  CAF_CHECK_EQUAL(page("", 2), (names{"positions.A", "positions.B"}));
+  CAF_CHECK_EQUAL(page("positions.B", 2), (names{"positions.C", "positions.D"}));
+  CAF_CHECK_EQUAL(page("positions.D", 2), (names{"trades"}));
+  CAF_CHECK_EQUAL(page("trades", 2), names{});
+  // A cursor that names no channel (a retired one) still places the page.
+  CAF_CHECK_EQUAL(page("positions.BB", 1), (names{"positions.C"}));
+  CAF_CHECK_EQUAL(page("", 100), channel_names(dir));
+  CAF_CHECK_EQUAL(page("", 0), names{});
+}
+
 CAF_TEST(channels found in the store are listed after a restart) {
   open_store();
   {

@@ -173,3 +173,21 @@ export function postJson(url, body) {
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
 }
+
+// Every channel of GET /api/v1/channels, following each page's `next`
+// (at most `maxPages` requests). `query` adds parameters (e.g. "limit=50").
+export async function listChannels(baseUrl, { query = '', init, maxPages = 1000 } = {}) {
+  const channels = [];
+  let after = null;
+  for (let pages = 0; pages < maxPages; pages++) {
+    const params = new URLSearchParams(query);
+    if (after !== null) params.set('after', after);
+    const qs = params.toString();
+    const r = await getJson(`${baseUrl}/api/v1/channels${qs ? `?${qs}` : ''}`, init);
+    if (r.status !== 200) throw new Error(`channel list: ${r.status} ${JSON.stringify(r.body)}`);
+    channels.push(...r.body.channels);
+    if (r.body.next === null) return channels;
+    after = r.body.next;
+  }
+  throw new Error(`channel list: more than ${maxPages} pages`);
+}

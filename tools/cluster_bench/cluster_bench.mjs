@@ -17,7 +17,7 @@
 // Needs build/tools/tidewire and the npm packages (npm ci).
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { Client, getJson, postJson } from '../../tests/e2e/client.mjs';
+import { Client, listChannels, postJson } from '../../tests/e2e/client.mjs';
 import { allUp, startCluster, waitForView } from '../../tests/e2e/cluster_nodes.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => {
@@ -49,8 +49,7 @@ function quantile(sorted, q) {
 }
 
 async function placement(node) {
-  const r = await getJson(`${node.url}/api/v1/channels`);
-  return r.body.channels?.find((c) => c.name === CHANNEL);
+  return (await listChannels(node.url)).find((c) => c.name === CHANNEL);
 }
 
 // Publishes, retrying 503 (ownership moving) until the deadline.
