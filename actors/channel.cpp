@@ -130,7 +130,8 @@ caf::result<history_page> history(channel_actor* self, uint64_t since,
     return page;
   }
   auto rp = self->make_response_promise<history_page>();
-  auto to = std::min(st.meta.head, from + limit - 1);
+  // from <= head here; written so that a huge limit cannot wrap round.
+  auto to = st.meta.head - from < limit ? st.meta.head : from + limit - 1;
   self
     ->request(history_reader(self), caf::infinite, read_atom::value,
               st.meta.id, from, to, limit, no_byte_limit)
