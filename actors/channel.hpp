@@ -44,6 +44,8 @@ struct channel_params {
 //   (subscribe_atom, caf::actor session, uint64_t sub_id, subscribe_request)
 //        sends the session (deliver_atom, sub_id, frames, last_seq) messages:
 //        `subscribed`, then the catch-up or snapshot, then live updates.
+//        The first catch-up chunk (with the `subscribed`) holds at most
+//        req.first_chunk bytes of updates, the room the session reserved.
 //        A catch-up comes in chunks: after each one the channel sends the
 //        session (catchup_atom, sub_id) and continues when the session
 //        answers (catchup_atom, sub_id, uint64_t budget): it has room for

@@ -7,15 +7,6 @@ namespace tidewire::channel_detail {
 
 namespace {
 
-// Until a session has said how much room it has, a catch-up chunk is kept
-// this small (but always at least one update). It holds an unrecovered
-// stream's 100 updates (catchup_limit) of up to ~300 bytes, or a short
-// resume, in one chunk: the resume then needs no round of demand and room
-// with the session, which in a reconnect storm was most of the messages per
-// client. It stays well under the default per-client cap (--queue-bytes);
-// a client whose cap is smaller is checked by its session as always.
-constexpr uint64_t initial_catchup_budget = 32 * 1024;
-
 // The leading frames of `frames` that fit into `budget` bytes (at least one).
 size_t fitting(const std::vector<frame>& frames, uint64_t budget) {
   uint64_t bytes = 0;
@@ -75,7 +66,10 @@ void subscribe(channel_actor* self, const caf::actor& session, uint64_t sub_id,
     recovered = same_epoch && *req.since <= head
                 && *req.since + 1 >= st.first_available();
   }
-  subscriber sub{session, sub_id, true, 0, initial_catchup_budget, req.id_json,
+  // The first chunk holds what the session said it has room for (it
+  // reserved that much), so a short resume is one batch with no round of
+  // demand, and a small --queue-bytes is never overrun.
+  subscriber sub{session, sub_id, true, 0, req.first_chunk, req.id_json,
                  false};
   // The session may conflate a state channel's patches for a slow client
   // instead of closing it; it learns that here, before the first delivery.
@@ -144,6 +138,13 @@ void next_chunk(channel_actor* self, caf::actor_addr addr, uint64_t sub_id,
   if (sub.next > st.meta.head) {
     sub.live = true;
     send_lead();
+    return;
+  }
+  if (sub.budget == 0) {
+    // The session had no room when it subscribed: even one update could
+    // pass its cap, so the catch-up starts with its first grant.
+    send_lead();
+    self->send(sub.session, catchup_atom::value, sub_id);
     return;
   }
   if (st.ring->covers(sub.next)) {

@@ -13,6 +13,10 @@
 
 namespace tidewire {
 
+// The most a channel sends of a catch-up before the session has granted
+// room: 100 updates of ~300 B, so a short resume needs no round of demand.
+inline constexpr uint64_t max_first_chunk = 32 * 1024;
+
 // A client's `subscribe`, validated by net/. `id_json` is the request's `id`
 // as JSON text ("" when absent), echoed verbatim in the reply.
 struct subscribe_request {
@@ -20,6 +24,11 @@ struct subscribe_request {
   std::optional<uint64_t> since;
   std::optional<std::string> epoch;
   std::string id_json;
+  // Bytes of updates the subscriber can take in the first catch-up chunk,
+  // sent before any demand. The session sets it from its cap and reserves
+  // it until that chunk arrives; the channel does not know the cap. 0: no
+  // room yet, so the channel sends only `subscribed` and asks for demand.
+  uint64_t first_chunk = max_first_chunk;
 };
 
 struct unsubscribe_request {

@@ -86,8 +86,16 @@ void subscribe(session_actor* self, subscribe_request req) {
         // A channel that stops must not leave this subscription waiting
         // in silence: see the down handler.
         self->monitor(channel);
+        // Only a resume catches up (without `since` the channel sends a
+        // snapshot or nothing before going live), so only a resume takes
+        // room, released when the channel's first batch arrives.
+        auto out = req;
+        out.first_chunk = out.since
+                            ? reserve_first_chunk(self->state, sub_id)
+                            : 0;
         self->send(channel, subscribe_atom::value,
-                   caf::actor_cast<caf::actor>(self), sub_id, req);
+                   caf::actor_cast<caf::actor>(self), sub_id,
+                   std::move(out));
       },
       [self, sub_id, req](caf::error& err) {
         auto it = self->state.subs.find(req.channel);

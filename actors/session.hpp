@@ -36,6 +36,8 @@ struct session_identity {
 //                          session answers (catchup_atom, sub_id, budget)
 //                          once queued + in-flight + granted bytes are below
 //                          half the cap; waiting channels share that room
+//                          (a resume's subscribe states and reserves the
+//                          room of its first chunk, sent without demand)
 //   (closed_atom)          the connection is gone; the actor quits
 // When its outbound bytes (queued + in flight) pass limits.queue_bytes the
 // client is a slow consumer: the link is closed with 1013 and the actor quits.

@@ -117,6 +117,10 @@ void enqueue(session_actor* self, frame f);
 // The link reported its written total; settles a pending check.
 void settle(session_actor* self);
 
+// Room (bytes) for the first catch-up chunk of `sub_id`, reserved until
+// its first batch arrives; 0 when there is none now.
+uint64_t reserve_first_chunk(session_state& st, uint64_t sub_id);
+
 // Hands waiting channels room for their next catch-up chunk.
 void grant_demand(session_actor* self);
 

@@ -47,3 +47,34 @@ test('updates queued behind a stalled write go out coalesced, complete and in or
   const messages = reader.textFrames - framesBefore;
   assert.ok(messages <= count / 2, `${messages} messages for ${count} updates`);
 });
+
+test('a resume under a 4 KiB --queue-bytes gets every missed update, then live', async (t) => {
+  // A resume's first catch-up chunk is sent before any demand; it once held
+  // 32 KiB whatever the cap, so this prompt reader was closed with 1013.
+  const node = await startNode({ args: ['--durability=none', '--queue-bytes=4096'] });
+  t.after(() => node.stop());
+  const pub = await Client.open(node.wsUrl);
+  t.after(() => pub.close());
+  for (let i = 1; i <= 110; i++) {
+    pub.send({ type: 'publish', channel: 'trades', data: { i, pad: 'x'.repeat(100 + (i * 37) % 100) }, id: i });
+    const ack = await pub.next((m) => m.id === i);
+    assert.equal(ack.type, 'published', JSON.stringify(ack));
+  }
+  const reader = await Client.open(node.wsUrl);
+  t.after(() => reader.close());
+  reader.send({ type: 'subscribe', channel: 'trades', since: 10, id: 's' });
+  const subscribed = await reader.next((m) => m.type === 'subscribed' || m.type === 'error');
+  assert.equal(subscribed.type, 'subscribed', JSON.stringify(subscribed));
+  assert.equal(subscribed.recovered, true);
+  const seqs = [];
+  while (seqs.length < 100) {
+    const u = await reader.next((m) => m.type === 'update' || m.type === 'error');
+    assert.equal(u.type, 'update', JSON.stringify(u));
+    seqs.push(u.seq);
+  }
+  assert.deepEqual(seqs, Array.from({ length: 100 }, (_, i) => i + 11));
+  pub.send({ type: 'publish', channel: 'trades', data: { i: 111 }, id: 111 });
+  const live = await reader.next((m) => m.type === 'update' || m.type === 'error');
+  assert.equal(live.seq, 111, JSON.stringify(live));
+  assert.equal(reader.closeInfo, null);
+});
