@@ -79,6 +79,22 @@ bool plain_text(const std::string& s) {
   return true;
 }
 
+// The members `subscribed` and `published` begin with, in name order:
+// `{"channel":…,"epoch":…` and the request's id if it had one.
+void open_channel_epoch_id(std::string& out, const std::string& channel,
+                           const std::string& epoch,
+                           const std::string& id_json) {
+  out += R"({"channel":")";
+  out += channel;
+  out += R"(","epoch":")";
+  out += epoch;
+  out += '"';
+  if (!id_json.empty()) {
+    out += R"(,"id":)";
+    out += id_json;
+  }
+}
+
 } // namespace
 
 frame welcome(const std::string& node, const std::string& session,
@@ -122,15 +138,7 @@ frame subscribed(const std::string& channel, const std::string& kind,
       && plain_id(id_json)) {
     std::string out;
     out.reserve(96 + channel.size() + epoch.size() + id_json.size());
-    out += R"({"channel":")";
-    out += channel;
-    out += R"(","epoch":")";
-    out += epoch;
-    out += '"';
-    if (!id_json.empty()) {
-      out += R"(,"id":)";
-      out += id_json;
-    }
+    open_channel_epoch_id(out, channel, epoch, id_json);
     out += R"(,"kind":")";
     out += kind;
     out += R"(","recovered":)";
@@ -206,15 +214,7 @@ frame published(const std::string& channel, uint64_t seq,
   if (plain_name(channel) && plain_name(epoch) && plain_id(id_json)) {
     std::string out;
     out.reserve(64 + channel.size() + epoch.size() + id_json.size());
-    out += R"({"channel":")";
-    out += channel;
-    out += R"(","epoch":")";
-    out += epoch;
-    out += '"';
-    if (!id_json.empty()) {
-      out += R"(,"id":)";
-      out += id_json;
-    }
+    open_channel_epoch_id(out, channel, epoch, id_json);
     out += R"(,"seq":)";
     out += std::to_string(seq);
     out += R"(,"type":"published"})";

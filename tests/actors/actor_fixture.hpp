@@ -64,6 +64,14 @@ struct inbox {
   }
 };
 
+// Seqs from..to, both included: what a subscriber expects to have seen.
+inline std::vector<uint64_t> range(uint64_t from, uint64_t to) {
+  std::vector<uint64_t> out;
+  for (auto i = from; i <= to; ++i)
+    out.push_back(i);
+  return out;
+}
+
 // A stand-in for a session actor: records every delivered frame.
 inline caf::behavior recorder(caf::event_based_actor*,
                               std::shared_ptr<inbox> box) {

@@ -49,13 +49,6 @@ caf::behavior held_recorder(caf::event_based_actor* self,
   };
 }
 
-std::vector<uint64_t> range(uint64_t from, uint64_t to) {
-  std::vector<uint64_t> out;
-  for (auto i = from; i <= to; ++i)
-    out.push_back(i);
-  return out;
-}
-
 // Records what a session actor hands its connection.
 struct fake_link : client_link {
   std::vector<json> frames;

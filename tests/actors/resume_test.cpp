@@ -7,17 +7,6 @@
 using namespace tidewire;
 using namespace tidewire::test;
 
-namespace {
-
-std::vector<uint64_t> range(uint64_t from, uint64_t to) {
-  std::vector<uint64_t> out;
-  for (auto i = from; i <= to; ++i)
-    out.push_back(i);
-  return out;
-}
-
-} // namespace
-
 CAF_TEST_FIXTURE_SCOPE(resume_tests, actor_fixture)
 
 CAF_TEST(a resume within the ring gets exactly the missed updates then live) {

@@ -18,13 +18,6 @@ using namespace tidewire::test;
 
 namespace {
 
-std::vector<uint64_t> range(uint64_t from, uint64_t to) {
-  std::vector<uint64_t> out;
-  for (auto i = from; i <= to; ++i)
-    out.push_back(i);
-  return out;
-}
-
 std::vector<uint64_t> update_seqs(const fake_link& link) {
   std::vector<uint64_t> out;
   for (auto& m : link.all())
