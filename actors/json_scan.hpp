@@ -81,6 +81,29 @@ const char* for_members(const char* p, const char* end, F&& each) {
   }
 }
 
+// Calls `each(p)` for the elements of the array at `p`; `each` reads the
+// element starting at `p` and returns its end (nullptr: not valid there).
+// Returns the array's end, or nullptr when the text there is not one
+// array of elements `each` accepted.
+template <class F>
+const char* for_elements(const char* p, const char* end, F&& each) {
+  if (p == end || *p != '[')
+    return nullptr;
+  p = skip_ws(p + 1, end);
+  if (p != end && *p == ']')
+    return p + 1;
+  for (;;) {
+    if (p == end || !(p = each(p)))
+      return nullptr;
+    p = skip_ws(p, end);
+    if (p != end && *p == ']')
+      return p + 1;
+    if (p == end || *p != ',')
+      return nullptr;
+    p = skip_ws(p + 1, end);
+  }
+}
+
 // For a walk over JSON text, byte by byte, that only cares about what lies
 // outside strings (brackets, whitespace): says which bytes belong to a
 // string, escapes followed. The text need not be valid.

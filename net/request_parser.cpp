@@ -76,30 +76,10 @@ std::optional<std::vector<message_view>> read_frame(std::string_view text,
     return std::nullopt;
   std::vector<message_view> out;
   *is_array = *p == '[';
-  if (!*is_array) {
-    p = read_message(p, end, out.emplace_back());
-  } else {
-    p = jt::skip_ws(p + 1, end);
-    if (p != end && *p == ']') {
-      ++p;
-    } else {
-      for (;;) {
-        if (p == end)
-          return std::nullopt;
-        p = read_message(p, end, out.emplace_back());
-        if (!p)
-          return std::nullopt;
-        p = jt::skip_ws(p, end);
-        if (p != end && *p == ']') {
-          ++p;
-          break;
-        }
-        if (p == end || *p != ',')
-          return std::nullopt;
-        p = jt::skip_ws(p + 1, end);
-      }
-    }
-  }
+  auto read_one = [&](const char* at) {
+    return read_message(at, end, out.emplace_back());
+  };
+  p = *is_array ? jt::for_elements(p, end, read_one) : read_one(p);
   if (!p || jt::skip_ws(p, end) != end)
     return std::nullopt;
   return out;

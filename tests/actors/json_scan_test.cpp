@@ -89,6 +89,29 @@ CAF_TEST(value_end finds where a value ends) {
   CAF_CHECK(!jt::valid(deep));
 }
 
+CAF_TEST(for_elements walks an array and stops at what its reader refuses) {
+  auto walk = [](const std::string& text, std::vector<std::string>* seen) {
+    auto end = text.data() + text.size();
+    return jt::for_elements(text.data(), end, [&](const char* p) {
+      auto q = jt::value_end(p, end);
+      if (q)
+        seen->emplace_back(p, q);
+      return q;
+    });
+  };
+  std::vector<std::string> seen;
+  std::string text = R"([ 1 , {"a":"]"} ,[]] x)";
+  auto end = walk(text, &seen);
+  CAF_REQUIRE(end != nullptr);
+  CAF_CHECK_EQUAL(std::string(text.c_str(), end), R"([ 1 , {"a":"]"} ,[]])");
+  CAF_CHECK_EQUAL(seen, (std::vector<std::string>{"1", R"({"a":"]"})", "[]"}));
+  seen.clear();
+  CAF_CHECK(walk("[]", &seen) != nullptr);
+  CAF_CHECK(seen.empty());
+  for (std::string bad : {"[1,]", "[1 2]", "[1", "{}", "[,1]", ""})
+    CAF_CHECK(walk(bad, &seen) == nullptr);
+}
+
 CAF_TEST(unescape decodes escapes and surrogate pairs) {
   CAF_CHECK_EQUAL(jt::unescape(R"("plain")"), "plain");
   CAF_CHECK_EQUAL(jt::unescape(R"("a\"b\\c\/d\b\f\n\r\t")"),

@@ -135,24 +135,8 @@ bool ws_subscriber::on_text(std::string_view text,
       e.other = std::string_view{at_p, static_cast<size_t>(q - at_p)};
     return q;
   };
-  if (*p == '[') {
-    p = jt::skip_ws(p + 1, end);
-    for (;;) {
-      if (p == end || !(p = read_one(p)))
-        return false;
-      p = jt::skip_ws(p, end);
-      if (p != end && *p == ']') {
-        ++p;
-        break;
-      }
-      if (p == end || *p != ',')
-        return false;
-      p = jt::skip_ws(p + 1, end);
-    }
-  } else if (!(p = read_one(p))) {
-    return false;
-  }
-  if (jt::skip_ws(p, end) != end)
+  p = *p == '[' ? jt::for_elements(p, end, read_one) : read_one(p);
+  if (!p || jt::skip_ws(p, end) != end)
     return false;
   for (auto& e : elements) {
     if (e.update) {
