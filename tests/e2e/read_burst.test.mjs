@@ -123,29 +123,27 @@ test('a burst with a ping frame, a fragmented message and a close frame', async 
   assert.deepEqual(await stored(node), [1, 2, 3, 4]);
 });
 
-test('a burst with invalid UTF-8: the messages before it are taken, then 1007', async (t) => {
-  const node = await startNode({ args: ['--durability=none'] });
+// Sends publishes 1 and 2, `bad`, then publish 3 in one write to a node
+// started with `args`: the connection is closed with `code` and only the
+// publishes before `bad` are stored.
+async function burstClosedAt(t, args, bad, code) {
+  const node = await startNode({ args: ['--durability=none', ...args] });
   t.after(() => node.stop());
   const ws = await openRaw(node);
   t.after(() => ws.destroy());
-  ws.sock.write(Buffer.concat([
-    publish(1), publish(2), frame(1, Buffer.from([0x7b, 0xc3, 0x28, 0x7d])), publish(3),
-  ]));
+  ws.sock.write(Buffer.concat([publish(1), publish(2), bad, publish(3)]));
   await untilEnd(ws);
-  assert.equal(await ws.closeCode(), 1007);
+  assert.equal(await ws.closeCode(), code);
   assert.deepEqual(await stored(node), [1, 2]);
+}
+
+test('a burst with invalid UTF-8: the messages before it are taken, then 1007', async (t) => {
+  await burstClosedAt(t, [], frame(1, Buffer.from([0x7b, 0xc3, 0x28, 0x7d])), 1007);
 });
 
 test('a burst with a message over --max-frame: the ones before it are taken, then 1009', async (t) => {
-  const node = await startNode({ args: ['--durability=none', '--max-frame=1000'] });
-  t.after(() => node.stop());
-  const ws = await openRaw(node);
-  t.after(() => ws.destroy());
   const big = { type: 'publish', channel: 'trades', id: 9, data: { p: 'x'.repeat(1200) } };
-  ws.sock.write(Buffer.concat([publish(1), publish(2), text(big), publish(3)]));
-  await untilEnd(ws);
-  assert.equal(await ws.closeCode(), 1009);
-  assert.deepEqual(await stored(node), [1, 2]);
+  await burstClosedAt(t, ['--max-frame=1000'], text(big), 1009);
 });
 
 test('a burst past --max-messages-per-s: each message takes a token', async (t) => {
