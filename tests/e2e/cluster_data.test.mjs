@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Client, getJson, postJson } from './client.mjs';
-import { allUp, startCluster, waitForView } from './cluster_nodes.mjs';
+import { Client, getJson } from './client.mjs';
+import { allUp, publishRetrying, startCluster, waitForView } from './cluster_nodes.mjs';
 
 const NAMES = ['a', 'b', 'c'];
 
@@ -16,24 +16,7 @@ async function allJoined(cluster, names = NAMES) {
     .map((n) => waitForView(n, allUp(names))));
 }
 
-// Publishes over HTTP, retrying 503 (ownership moving, a node still
-// joining) until `deadlineMs`; returns the ack body.
-async function publish(node, channel, data, deadlineMs = 15000) {
-  const until = Date.now() + deadlineMs;
-  for (;;) {
-    let r;
-    try {
-      r = await postJson(`${node.url}/api/v1/channels/${channel}/messages`, data);
-    } catch (e) {
-      r = { status: 0, body: String(e) };
-    }
-    if (r.status === 200) return r.body;
-    if (r.status !== 503 || Date.now() > until) {
-      throw new Error(`publish to ${channel} via ${node.name}: ${r.status} ${JSON.stringify(r.body)}`);
-    }
-    await new Promise((res) => setTimeout(res, 20));
-  }
-}
+const publish = (node, channel, data, deadlineMs) => publishRetrying(node, channel, data, { deadlineMs });
 
 async function subscribe(node, channel, extra = {}) {
   const c = await Client.open(node.wsUrl);

@@ -14,6 +14,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { postJson } from './client.mjs';
 import { repoRoot, startNode } from './node_process.mjs';
 
 const run = promisify(execFile);
@@ -152,3 +153,22 @@ export async function waitForView(node, predicate, { timeoutMs = 15000, interval
 export const allUp = (names) => (v) =>
   v.quorum === true
   && names.every((n) => v.members.some((m) => m.name === n && m.state === 'up'));
+
+// Publishes over HTTP, retrying 503 (ownership moving, a node still
+// joining) every `pauseMs` until `deadlineMs`; returns the ack body.
+export async function publishRetrying(node, channel, data, { deadlineMs = 15000, pauseMs = 20 } = {}) {
+  const until = Date.now() + deadlineMs;
+  for (;;) {
+    let r;
+    try {
+      r = await postJson(`${node.url}/api/v1/channels/${channel}/messages`, data);
+    } catch (e) {
+      r = { status: 0, body: String(e) };
+    }
+    if (r.status === 200) return r.body;
+    if (r.status !== 503 || Date.now() > until) {
+      throw new Error(`publish to ${channel} via ${node.name}: ${r.status} ${JSON.stringify(r.body)}`);
+    }
+    await new Promise((res) => setTimeout(res, pauseMs));
+  }
+}

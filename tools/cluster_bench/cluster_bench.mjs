@@ -17,8 +17,8 @@
 // Needs build/tools/tidewire and the npm packages (npm ci).
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { Client, listChannels, postJson } from '../../tests/e2e/client.mjs';
-import { allUp, startCluster, waitForView } from '../../tests/e2e/cluster_nodes.mjs';
+import { Client, listChannels } from '../../tests/e2e/client.mjs';
+import { allUp, publishRetrying, startCluster, waitForView } from '../../tests/e2e/cluster_nodes.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => {
   const m = /^--([a-z-]+)=(.*)$/.exec(a);
@@ -52,23 +52,8 @@ async function placement(node) {
   return (await listChannels(node.url)).find((c) => c.name === CHANNEL);
 }
 
-// Publishes, retrying 503 (ownership moving) until the deadline.
-async function publish(node, data, deadlineMs = 20000) {
-  const until = Date.now() + deadlineMs;
-  for (;;) {
-    let r;
-    try {
-      r = await postJson(`${node.url}/api/v1/channels/${CHANNEL}/messages`, data);
-    } catch (e) {
-      r = { status: 0, body: String(e) };
-    }
-    if (r.status === 200) return r.body;
-    if (r.status !== 503 || Date.now() > until) {
-      throw new Error(`publish via ${node.name}: ${r.status} ${JSON.stringify(r.body)}`);
-    }
-    await sleep(5);
-  }
-}
+// Publishes, retrying 503 (ownership moving) every 5 ms until the deadline.
+const publish = (node, data, deadlineMs = 20000) => publishRetrying(node, CHANNEL, data, { deadlineMs, pauseMs: 5 });
 
 async function latency(cluster) {
   const first = cluster.nodes[0];
