@@ -114,9 +114,10 @@ test('a client that sends but never reads is closed by the write timeout', async
 });
 
 test('the write timeout bounds a write, not the quiet time after it', async (t) => {
-  // The deadline is armed for each write and disarmed when the write
-  // completes: a subscriber that got its updates and then stays quiet for
-  // longer than --write-timeout-s keeps its connection.
+  // The write timer, when it fires, closes only a write in flight for
+  // --write-timeout-s, and goes when the connection is idle: a subscriber
+  // that got its updates and then stays quiet for longer keeps its
+  // connection.
   const node = await startNode({ args: ['--write-timeout-s=1', '--durability=none'] });
   t.after(() => node.stop());
   const quiet = await Client.open(node.wsUrl);
