@@ -60,49 +60,50 @@ uint64_t grant_threshold(const session_state& st) {
 
 namespace {
 
-// The most one grant takes: a quarter of the half of the cap that catch-up
-// may use, so a few channels resuming together take turns instead of the
-// first one taking everything.
-uint64_t per_grant(const session_state& st) {
-  return std::max(st.limits.queue_bytes / 2 / 4, min_catchup_share);
+// Room one grant would give now: what is free below the half of the cap
+// that catch-up may use, at most a quarter of that half (so a few channels
+// resuming together take turns instead of the first one taking
+// everything); 0 when that is a sliver not worth a round (wait for writes
+// or chunks).
+uint64_t grantable(const session_state& st) {
+  auto half = st.limits.queue_bytes / 2;
+  auto used = committed_bytes(st);
+  if (used >= half || half - used < grant_threshold(st))
+    return 0;
+  return std::min(half - used, std::max(half / 4, min_catchup_share));
+}
+
+void reserve(session_state& st, uint64_t sub_id, uint64_t bytes) {
+  st.reserved[sub_id] += bytes;
+  st.reserved_bytes += bytes;
 }
 
 } // namespace
 
 // Room for the first catch-up chunk of a resume, which its channel sends
 // with the `subscribed`, before any demand: what a grant would give now, at
-// most max_first_chunk, reserved like a grant until that batch arrives. With
-// less room than a grant would wait for, 0 (the channel then waits for
-// demand). So a small --queue-bytes is never overrun by a resume.
+// most max_first_chunk, reserved like a grant until that batch arrives; 0
+// when a grant would wait (the channel then waits for demand). So a small
+// --queue-bytes is never overrun by a resume.
 uint64_t reserve_first_chunk(session_state& st, uint64_t sub_id) {
-  auto half = st.limits.queue_bytes / 2;
-  auto used = committed_bytes(st);
-  if (used >= half || half - used < grant_threshold(st))
-    return 0;
-  auto room = std::min({half - used, per_grant(st), max_first_chunk});
-  st.reserved[sub_id] += room;
-  st.reserved_bytes += room;
+  auto room = std::min(grantable(st), max_first_chunk);
+  if (room != 0)
+    reserve(st, sub_id, room);
   return room;
 }
 
-// Hands waiting channels, in the order they asked, room below half the cap,
-// at most per_grant each.
+// Hands waiting channels, in the order they asked, what a grant gives.
 void grant_demand(session_actor* self) {
   auto& st = self->state;
-  auto half = st.limits.queue_bytes / 2;
   if (st.closed)
     return;
-  auto most = per_grant(st);
   size_t granted = 0;
   while (granted < st.pending_demand.size()) {
-    auto used = committed_bytes(st);
-    // A sliver of room is not worth a round: wait for writes or chunks.
-    if (used >= half || half - used < grant_threshold(st))
+    auto share = grantable(st);
+    if (share == 0)
       break;
-    auto share = std::min(half - used, most);
     auto& [channel, sub_id] = st.pending_demand[granted++];
-    st.reserved[sub_id] += share;
-    st.reserved_bytes += share;
+    reserve(st, sub_id, share);
     self->send(channel, catchup_atom::value, sub_id, share);
   }
   st.pending_demand.erase(st.pending_demand.begin(),
