@@ -19,7 +19,7 @@ namespace tidewire::node {
 // spends its CPU on, so the defaults poll little. Defaults are documented in
 // docs/operations.md.
 struct scheduler_settings {
-  size_t threads = 0;              // scheduler.max-threads; 0: see below
+  size_t threads = 0; // scheduler.max-threads; 0: default_scheduler_threads()
   size_t max_throughput = 300;     // messages an actor handles per turn
   size_t aggressive_polls = 10;    // work-stealing.aggressive-poll-attempts
   size_t moderate_polls = 0;       // work-stealing.moderate-poll-attempts
@@ -65,14 +65,14 @@ struct node_options {
 
 // Parses `--name=value` flags (and the JSON file named by --config).
 // Errors are errc::bad_request with a message fit for the terminal.
+caf::expected<node_options> parse_options(const std::vector<std::string>& args);
+
 // The scheduler threads when --scheduler-threads is not given: 1 on a
 // machine (or CPU set) of at most 2 cores, else 2. With the 2 io threads
 // on 2 cores, a second worker mostly steals single session jobs from the
 // first one (cross-core hand-offs, its own wake-ups); measured at light
 // load it cost ~7 % more node CPU, and no throughput at saturation.
 size_t default_scheduler_threads();
-
-caf::expected<node_options> parse_options(const std::vector<std::string>& args);
 
 const char* usage();
 
