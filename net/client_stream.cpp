@@ -86,11 +86,8 @@ void client_stream::expires_after(std::chrono::steady_clock::duration timeout) {
 }
 
 void client_stream::expires_never() {
-  if (!bare_) {
-    if (plain_ || tls_)
-      tcp().expires_never();
-    return;
-  }
+  if (!bare_)
+    return tcp().expires_never();
   if (!deadline_)
     return;
   ++deadline_->armed;
