@@ -127,16 +127,15 @@ void http_session::serve_metrics(bool keep_alive, unsigned version) {
                           });
       }
       auto lines = render_channels(*channels);
-      auto replication = render_replication(*channels);
       api::cluster(
         self->state_->sys, self->state_->membership,
         [self, keep_alive, version, lines = std::move(lines),
-         replication = std::move(replication)](
+         infos = std::move(*channels)](
           caf::expected<cluster::cluster_view> view) mutable {
           if (view)
             lines += render_cluster(*view);
           if (view && view->members.size() > 1)
-            lines += replication;
+            lines += render_replication(infos);
           asio::post(self->stream_.get_executor(),
                      [self, keep_alive, version,
                       lines = std::move(lines)]() mutable {
