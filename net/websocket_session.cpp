@@ -3,8 +3,6 @@
 // websocket_session_read.cpp, writing in websocket_session_write.cpp.
 #include "net/websocket_session.hpp"
 
-#include <unistd.h>
-
 #include <boost/asio/post.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/websocket.hpp>
