@@ -1,6 +1,7 @@
 #include "actors/frames.hpp"
 
 #include <cctype>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -39,6 +40,14 @@ bool plain_name(const std::string& s) {
   return true;
 }
 
+// Printable ASCII without quotes or backslashes: JSON carries it as is.
+bool plain_text(std::string_view s) {
+  for (char c : s)
+    if (c < 0x20 || c > 0x7E || c == '"' || c == '\\')
+      return false;
+  return true;
+}
+
 // An id that a JSON document prints exactly as it came: an integer a
 // document holds as one (no leading zero, no -0, which it prints as 0, and
 // within int64/uint64, beyond which it becomes a float), or a string of
@@ -47,12 +56,8 @@ bool plain_id(const std::string& id) {
   if (id.empty())
     return true;
   if (id.front() == '"') {
-    if (id.size() < 2 || id.back() != '"')
-      return false;
-    for (size_t i = 1; i + 1 < id.size(); ++i)
-      if (id[i] < 0x20 || id[i] > 0x7E || id[i] == '"' || id[i] == '\\')
-        return false;
-    return true;
+    return id.size() >= 2 && id.back() == '"'
+           && plain_text(std::string_view{id}.substr(1, id.size() - 2));
   }
   size_t i = id.front() == '-' ? 1 : 0;
   if (i >= id.size() || (id[i] == '0' && (id.size() > i + 1 || i == 1)))
@@ -69,14 +74,6 @@ std::string quoted(const std::string& text) {
   if (plain_name(text))
     return '"' + text + '"';
   return json(text).dump();
-}
-
-// Printable ASCII without quotes or backslashes: JSON carries it as is.
-bool plain_text(const std::string& s) {
-  for (char c : s)
-    if (c < 0x20 || c > 0x7E || c == '"' || c == '\\')
-      return false;
-  return true;
 }
 
 // The members `subscribed` and `published` begin with, in name order:
