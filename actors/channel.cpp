@@ -58,20 +58,13 @@ void report_summary(channel_actor* self) {
   if (!directory)
     return;
   auto now = summary_of(self);
-  auto& was = st.reported;
-  // The cluster figures ride along, so a role change or a replica's lag
-  // reaches /metrics without a head change.
-  auto& c = now.cluster;
-  auto& w = was.cluster;
-  if (now.head == was.head && now.first == was.first
-      && now.subscribers == was.subscribers && now.last_ts == was.last_ts
-      && now.epoch == was.epoch && !was.name.empty() && c.role == w.role
-      && c.generation == w.generation && c.replicated == w.replicated
-      && c.replica_waits == w.replica_waits && c.lag == w.lag
-      && c.ownership_changes == w.ownership_changes)
+  // The cluster figures are part of it, so a role change or a replica's lag
+  // reaches /metrics without a head change. Nothing sent yet: `reported`
+  // has no name, so the first summary always differs.
+  if (now == st.reported)
     return;
-  was = std::move(now);
-  self->send(directory, summary_atom::value, was);
+  st.reported = std::move(now);
+  self->send(directory, summary_atom::value, st.reported);
 }
 
 void make_visible(channel_actor* self, const std::vector<record>& records) {

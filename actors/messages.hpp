@@ -81,6 +81,8 @@ struct channel_cluster_stats {
   uint64_t replica_wait_us = 0; // their total wait
   uint64_t lag = 0;            // follower: records the owner has and this node does not serve yet
   uint64_t ownership_changes = 0; // this actor became or stopped being the owner
+
+  bool operator==(const channel_cluster_stats&) const = default;
 };
 
 template <class Inspector>
@@ -103,6 +105,8 @@ struct channel_info {
   std::string owner;
   std::string replica;
   channel_cluster_stats cluster;
+
+  bool operator==(const channel_info&) const = default;
 };
 
 struct history_page {
