@@ -91,15 +91,16 @@ void refuse_batch(channel_state& st, std::vector<pending_publish>& batch,
   }
 }
 
+} // namespace
+
 bool over_retention(const channel_state& st) {
   auto count = st.meta.head + 1 - st.meta.first;
   auto limit = st.params.decl.retention_count;
   // Trim in steps of about 1% so a busy channel does not range-delete one
-  // record per publish.
-  return count > limit + limit / 100 + 1;
+  // record per publish. A count of 0 keeps any number (the store trims
+  // only by age then, which the interval tick does).
+  return limit > 0 && count > limit + limit / 100 + 1;
 }
-
-} // namespace
 
 void trim(channel_actor* self) {
   auto& st = self->state;

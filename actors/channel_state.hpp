@@ -235,6 +235,10 @@ accept_publishes(channel_actor* self, std::vector<publish_item> items);
 // Asks the store writer to apply retention, unless a write is in flight.
 void trim(channel_actor* self);
 
+// True when the channel holds enough more than its retention count that a
+// trim after a commit is worth it (the owner's and the replica's rule).
+bool over_retention(const channel_state& st);
+
 // The state document (channel_document.cpp). A state channel keeps its
 // document in memory and stores it only as a periodic snapshot; appends store
 // the patches alone.

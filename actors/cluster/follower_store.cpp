@@ -28,14 +28,6 @@ void answer_waiters(channel_actor* self) {
   }
 }
 
-// Same step as the owner's: about 1% over the count before a trim, so a
-// busy channel does not delete one record per batch.
-bool over_retention(const channel_detail::channel_state& st) {
-  auto count = st.meta.head + 1 - st.meta.first;
-  auto limit = st.params.decl.retention_count;
-  return limit > 0 && count > limit + limit / 100 + 1;
-}
-
 } // namespace
 
 // The replica (and a promoted follower) writes what it serves into the
@@ -48,7 +40,8 @@ void persist_more(channel_actor* self) {
     return;
   if (cl.stored_head >= st.meta.head) {
     if (st.follower()) {
-      if (over_retention(st) && cl.untrimmed_head != st.meta.head)
+      if (channel_detail::over_retention(st)
+          && cl.untrimmed_head != st.meta.head)
         trim_replica(self);
       return;
     }
