@@ -12,23 +12,13 @@ bool is_space(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-// A member name as the string it denotes ("a" and "\u0061" are one name).
-std::string unescaped(const std::string& raw_key) {
-  if (raw_key.find('\\') == std::string::npos)
-    return raw_key.substr(1, raw_key.size() - 2);
-  return unescape(raw_key);
-}
-
-bool same_name(const std::string& raw_key, std::string_view name) {
-  return unescaped(raw_key) == name;
-}
-
 } // namespace
 
-bool same_key(const std::string& a, const std::string& b) {
-  if (a.find('\\') == std::string::npos && b.find('\\') == std::string::npos)
+bool same_key(std::string_view a, std::string_view b) {
+  if (a.find('\\') == std::string_view::npos
+      && b.find('\\') == std::string_view::npos)
     return a == b;
-  return unescaped(a) == unescaped(b);
+  return unescape(a) == unescape(b);
 }
 
 namespace {
@@ -121,7 +111,7 @@ struct reader {
 
 const value* value::find(std::string_view name) const {
   for (auto& [k, v] : members)
-    if (same_name(k, name))
+    if (token_equals(k, name))
       return &v;
   return nullptr;
 }
@@ -144,17 +134,6 @@ std::optional<value> parse(std::string_view text) {
     return std::nullopt;
   return reader{skip_bom(text)}.read();
 }
-
-namespace {
-
-bool same_key_view(std::string_view a, std::string_view b) {
-  if (a.find('\\') == std::string_view::npos
-      && b.find('\\') == std::string_view::npos)
-    return a == b;
-  return unescape(a) == unescape(b);
-}
-
-} // namespace
 
 std::string compact_value(std::string_view text) {
   text = skip_bom(text);
@@ -183,7 +162,7 @@ std::string compact_value(std::string_view text) {
       if (name_next) {
         name_next = false;
         for (size_t i = open.back(); i < names.size(); ++i)
-          if (same_key_view(names[i], token))
+          if (same_key(names[i], token))
             return dump(reader{text}.read()); // rare: let parse resolve it
         names.push_back(token);
       }

@@ -62,7 +62,7 @@ void dump_to(const value& v, std::string& out);
 
 // True when two raw member keys (quotes and escapes kept) name the same
 // member ("a" and "\u0061" do).
-bool same_key(const std::string& a, const std::string& b);
+bool same_key(std::string_view a, std::string_view b);
 
 // RFC 7396 JSON Merge Patch of `target` with `patch`, numbers kept as text.
 void merge_patch(value& target, const value& patch);
